@@ -1,0 +1,95 @@
+using System.Net.Http.Headers;
+using System.Text.Json.Nodes;
+using LocalSidecar.PubSub;
+using Microsoft.Extensions.Logging;
+
+namespace LocalSidecar.Subscriptions;
+
+/// <summary>A message ready for the app: the event used for routing and the exact bytes to POST.</summary>
+public sealed record SubscribedMessage(
+    string PubsubName,
+    string Topic,
+    string Path,
+    JsonObject CloudEvent,
+    byte[] Body,
+    IReadOnlyDictionary<string, string> Metadata)
+{
+    public string EventId => CloudEvent[CloudEventEnvelope.Fields.Id]?.ToString() ?? "(no id)";
+}
+
+/// <summary>
+/// Delivers one message as daprd's HTTP postman does: <c>POST {app}/{path}</c>, body as is with
+/// <c>Content-Type: application/cloudevents+json</c>, <c>traceparent</c>/<c>tracestate</c> from the event, the broker's
+/// message metadata as headers, and <c>dapr-api-token</c> when the sidecar has <c>APP_API_TOKEN</c>.
+/// </summary>
+public sealed class AppPostman(AppChannel channel, ILogger logger)
+{
+    // Headers the request sets itself; metadata must not override them.
+    private static readonly HashSet<string> ReservedHeaders = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "content-type", "content-length", "host", "transfer-encoding", "connection", "traceparent", "tracestate", "traceid",
+        AppChannel.ApiTokenHeader,
+    };
+
+    /// <returns>The answer when it is a success or a drop.</returns>
+    /// <exception cref="AppDeliveryException">The answer asks for a retry, or the app could not be reached.</exception>
+    public async Task<AppAnswer> DeliverAsync(SubscribedMessage message, CancellationToken ct)
+    {
+        using var request = channel.CreateRequest(HttpMethod.Post, message.Path);
+        request.Content = new ByteArrayContent(message.Body);
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue(ContentTypes.CloudEvent);
+        foreach (var (name, value) in message.Metadata)
+        {
+            if (!ReservedHeaders.Contains(name))
+            {
+                request.Headers.TryAddWithoutValidation(name, value);
+            }
+        }
+
+        if ((TraceField(message.CloudEvent, CloudEventEnvelope.Fields.TraceParent) ?? TraceField(message.CloudEvent, CloudEventEnvelope.Fields.TraceId)) is { } traceParent)
+        {
+            request.Headers.TryAddWithoutValidation("traceparent", traceParent);
+            if (TraceField(message.CloudEvent, CloudEventEnvelope.Fields.TraceState) is { } traceState)
+            {
+                request.Headers.TryAddWithoutValidation("tracestate", traceState);
+            }
+        }
+
+        HttpResponseMessage response;
+        try
+        {
+            response = await channel.SendAsync(request, ct).ConfigureAwait(false);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new AppDeliveryException($"error returned from app channel while sending pub/sub event {message.EventId} to app: {e.Message}", null, e);
+        }
+
+        using (response)
+        {
+            var body = await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false);
+            var answer = AppAnswer.Read((int)response.StatusCode, body);
+            switch (answer.Kind)
+            {
+                case AppAnswerKind.Success:
+                    return answer;
+                case AppAnswerKind.Drop when answer.StatusCode == 404:
+                    logger.LogError("Non-retriable error returned from app while processing pub/sub event {Id} on {Pubsub}/{Topic} (POST /{Path}): 404. Body: {Body}",
+                        message.EventId, message.PubsubName, message.Topic, message.Path, System.Text.Encoding.UTF8.GetString(body));
+                    return answer;
+                case AppAnswerKind.Drop:
+                    logger.LogWarning("DROP status returned from app while processing pub/sub event {Id} on {Pubsub}/{Topic}", message.EventId, message.PubsubName, message.Topic);
+                    return answer;
+                default:
+                    logger.LogWarning("Retriable answer from app for pub/sub event {Id} on {Pubsub}/{Topic}: {Reason}. Body: {Body}",
+                        message.EventId, message.PubsubName, message.Topic, answer.Reason, System.Text.Encoding.UTF8.GetString(body));
+                    throw new AppDeliveryException(
+                        $"{answer.Reason} while processing pub/sub event {message.EventId} of topic {message.Topic}",
+                        answer.StatusCode is >= 200 and <= 299 ? null : answer.StatusCode);
+            }
+        }
+    }
+
+    private static string? TraceField(JsonObject cloudEvent, string field)
+        => cloudEvent[field] is JsonValue value && value.TryGetValue<string>(out var text) && text.Length > 0 ? text : null;
+}
