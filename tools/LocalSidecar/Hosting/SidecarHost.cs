@@ -92,6 +92,7 @@ public sealed class SidecarHost : IAsyncDisposable
         var app = builder.Build();
         app.UseMiddleware<DaprHttpErrorMiddleware>();
         app.UseMiddleware<ApiTokenMiddleware>();
+        app.UseMiddleware<AppIdHeaderMiddleware>();
         app.MapGrpcService<DaprGrpcService>();
         app.MapStateApi();
         app.MapSidecarApi();
