@@ -12,7 +12,8 @@ public sealed record BehaviourEvent(
     [Required]
     [AllowedValues(
         BehaviourActions.Success, BehaviourActions.Retry, BehaviourActions.Drop, BehaviourActions.NotFound,
-        BehaviourActions.Error, BehaviourActions.Hang, BehaviourActions.FailThenSucceed)]
+        BehaviourActions.Error, BehaviourActions.Hang, BehaviourActions.FailThenSucceed,
+        ErrorMessage = "Action must be one of success, retry, drop, notfound, error, hang, fail-then-succeed.")]
     string Action,
     [Range(0, int.MaxValue)] int? FailTimes,
     [Range(0, int.MaxValue)] int? HangMs);
