@@ -1,0 +1,128 @@
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using LocalSidecar.Hosting;
+using LocalSidecar.State;
+using Proto = Dapr.Client.Autogen.Grpc.v1;
+using ProtoCommon = Dapr.Client.Autogen.Grpc.v1;
+
+namespace LocalSidecar.Api.Grpc;
+
+/// <summary>The gRPC face of the sidecar. Each method translates the wire types and delegates; the behaviour lives in the building blocks.</summary>
+public sealed class DaprGrpcService(StateService state, SidecarMetadata metadata, IHostApplicationLifetime lifetime)
+{
+    private const string JsonContentType = "application/json";
+
+    public async Task<Proto.GetStateResponse> GetState(Proto.GetStateRequest request, ServerCallContext context) => await Guard(async () =>
+    {
+        var item = await state.GetAsync(request.StoreName, request.Key, context.CancellationToken);
+        var response = new Proto.GetStateResponse { Etag = item.ETag ?? "" };
+        if (item.Data is not null)
+        {
+            response.Data = ByteString.CopyFrom(item.Data);
+        }
+
+        foreach (var (k, v) in item.Metadata) response.Metadata[k] = v;
+        return response;
+    });
+
+    public async Task<Proto.GetBulkStateResponse> GetBulkState(Proto.GetBulkStateRequest request, ServerCallContext context) => await Guard(async () =>
+    {
+        var items = await state.BulkGetAsync(request.StoreName, request.Keys.ToList(), context.CancellationToken);
+        var response = new Proto.GetBulkStateResponse();
+        foreach (var item in items)
+        {
+            var bulkItem = new Proto.BulkStateItem { Key = item.Key, Etag = item.ETag ?? "" };
+            if (item.Data is not null)
+            {
+                bulkItem.Data = ByteString.CopyFrom(item.Data);
+            }
+
+            foreach (var (k, v) in item.Metadata) bulkItem.Metadata[k] = v;
+            response.Items.Add(bulkItem);
+        }
+
+        return response;
+    });
+
+    public async Task<Empty> SaveState(Proto.SaveStateRequest request, ServerCallContext context) => await Guard(async () =>
+    {
+        var items = request.States.Select(ToSaveItem).ToList();
+        await state.SaveAsync(request.StoreName, items, context.CancellationToken);
+        return new Empty();
+    });
+
+    public async Task<Empty> DeleteState(Proto.DeleteStateRequest request, ServerCallContext context) => await Guard(async () =>
+    {
+        await state.DeleteAsync(request.StoreName, request.Key, request.Etag?.Value, ConcurrencyOf(request.Options), context.CancellationToken);
+        return new Empty();
+    });
+
+    public async Task<Empty> DeleteBulkState(Proto.DeleteBulkStateRequest request, ServerCallContext context) => await Guard(async () =>
+    {
+        var items = request.States.Select(s => (s.Key, s.Etag?.Value, ConcurrencyOf(s.Options))).ToList();
+        await state.DeleteBulkAsync(request.StoreName, items, context.CancellationToken);
+        return new Empty();
+    });
+
+    public async Task<Empty> ExecuteStateTransaction(Proto.ExecuteStateTransactionRequest request, ServerCallContext context) => await Guard(async () =>
+    {
+        var items = new List<TransactionItem>(request.Operations.Count);
+        foreach (var operation in request.Operations)
+        {
+            var isDelete = operation.OperationType switch
+            {
+                "upsert" => false,
+                "delete" => true,
+                var other => throw DaprApiException.BadRequest("ERR_NOT_SUPPORTED_STATE_OPERATION", $"operation type {other} not supported"),
+            };
+            items.Add(new TransactionItem(isDelete, ToSaveItem(operation.Request ?? new ProtoCommon.StateItem())));
+        }
+
+        await state.TransactAsync(request.StoreName, items, request.Metadata, context.CancellationToken);
+        return new Empty();
+    });
+
+    public Task<Empty> PublishEvent(Proto.PublishEventRequest request, ServerCallContext context)
+        => throw new RpcException(new Status(StatusCode.Unimplemented, "publish is wired in a later change"));
+
+    public Task<Proto.BulkPublishResponse> BulkPublishEvent(Proto.BulkPublishRequest request, ServerCallContext context)
+        => throw new RpcException(new Status(StatusCode.Unimplemented, "bulk publish is wired in a later change"));
+
+    public Task<Proto.GetMetadataResponse> GetMetadata(Proto.GetMetadataRequest request, ServerCallContext context)
+        => Task.FromResult(metadata.ToProto());
+
+    public Task<Empty> SetMetadata(Proto.SetMetadataRequest request, ServerCallContext context)
+    {
+        metadata.SetExtended(request.Key, request.Value);
+        return Task.FromResult(new Empty());
+    }
+
+    public Task<Empty> Shutdown(Proto.ShutdownRequest request, ServerCallContext context)
+    {
+        lifetime.StopApplication();
+        return Task.FromResult(new Empty());
+    }
+
+    private static SaveItem ToSaveItem(ProtoCommon.StateItem item)
+    {
+        // daprd decodes the bytes as a JSON document only when the caller says so; otherwise they are opaque bytes.
+        var isJson = item.Metadata.TryGetValue("contentType", out var contentType) && contentType == JsonContentType;
+        return new SaveItem(item.Key, new StateValue(item.Value.Memory, isJson), item.Etag?.Value, ConcurrencyOf(item.Options), item.Metadata);
+    }
+
+    private static Concurrency ConcurrencyOf(ProtoCommon.StateOptions? options)
+        => options?.Concurrency == ProtoCommon.StateOptions.Types.StateConcurrency.ConcurrencyFirstWrite ? Concurrency.FirstWrite : Concurrency.LastWrite;
+
+    private static async Task<T> Guard<T>(Func<Task<T>> call)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (DaprApiException e)
+        {
+            throw new RpcException(new Status(e.GrpcStatus, e.Message));
+        }
+    }
+}
