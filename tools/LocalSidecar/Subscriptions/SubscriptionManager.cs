@@ -75,8 +75,18 @@ public sealed class SubscriptionManager : IAsyncDisposable
         }
 
         _channel = new AppChannel(_options.AppChannel);
-        await _channel.WaitUntilListeningAsync(_time, _logger, ct).ConfigureAwait(false);
-        var programmatic = await new ProgrammaticSubscriptions(_channel, _options.AppId, _logger, _time).FetchAsync(ct).ConfigureAwait(false);
+        var listening = await _channel.WaitUntilListeningAsync(_time, _logger, ct).ConfigureAwait(false);
+        IReadOnlyList<SubscriptionDefinition> programmatic;
+        try
+        {
+            programmatic = await new ProgrammaticSubscriptions(_channel, _options.AppId, _logger, _time).FetchAsync(ct).ConfigureAwait(false);
+        }
+        catch (SubscriptionDiscoveryException e) when (!listening)
+        {
+            // The app never came up: keep the sidecar (and its declarative subscriptions) running rather than failing start-up.
+            _logger.LogError(e, "The app at {Address} is not reachable, so it has no programmatic subscriptions; only declarative ones are started", _channel.BaseAddress);
+            programmatic = [];
+        }
 
         var postman = new AppPostman(_channel, _loggers.CreateLogger<AppPostman>());
         foreach (var definition in Select(_declarative.Where(d => d.AppliesTo(_options.AppId)).Concat(programmatic)))
