@@ -233,6 +233,14 @@ public sealed class RunFileLoaderTests : IDisposable
     }
 
     [Fact]
+    public void a_key_given_twice_is_an_error_rather_than_last_one_wins()
+    {
+        var error = Rejected("version: 1\napps:\n  - appDirPath: ./shop\n    appPort: 1\n    appPort: 2\n");
+
+        Assert.Equal("dapr.yaml: not valid YAML at line 5, column 5: Duplicate key appPort", error.Message);
+    }
+
+    [Fact]
     public void a_missing_run_file_is_reported_by_the_path_given()
     {
         var error = Assert.Throws<RunFileException>(() => RunFileLoader.Load(Path.Combine(_repo.Root, "nope.yaml")));
