@@ -17,6 +17,7 @@ public static class TcpProbe
         }
         catch (SocketException)
         {
+            // Refused or unreachable is exactly the "nothing listens" this probe exists to tell.
             return false;
         }
         catch (OperationCanceledException) when (!cancel.IsCancellationRequested)

@@ -95,6 +95,7 @@ public sealed class HealthWaiter(HttpClient http, TimeSpan timeout)
         }
         catch (HttpRequestException)
         {
+            // Connection refused is the normal answer while the process is still starting; the caller polls again.
             return false;
         }
         catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
