@@ -102,6 +102,11 @@ public sealed class SidecarHost : IAsyncDisposable
         names.Register(address);
         app.Logger.LogInformation("local sidecar for app id {AppId} ready: HTTP {Http}, gRPC {Grpc}, {Count} component(s)",
             options.AppId, options.HttpPort, options.GrpcPort, resources.Components.Count);
+        if (options.IgnoredFlags.Count > 0)
+        {
+            app.Logger.LogInformation("daprd flags without local meaning, ignored: {Flags}", string.Join(" ", options.IgnoredFlags));
+        }
+
         return new SidecarHost(app, options, names, address);
     }
 

@@ -19,6 +19,9 @@ public sealed record SidecarOptions
     public string LogLevel { get; init; } = "info";
     public bool EnableApiLogging { get; init; }
 
+    /// <summary>daprd flags that were given but mean nothing to the local sidecar; logged at start-up.</summary>
+    public IReadOnlyList<string> IgnoredFlags { get; init; } = [];
+
     /// <summary>Token callers must present (<c>DAPR_API_TOKEN</c>); null means the API is open, as in daprd.</summary>
     public string? ApiToken { get; init; }
 
@@ -44,6 +47,7 @@ public sealed record SidecarOptions
         int? appPort = null;
         var options = new SidecarOptions { AppId = "" };
         var resources = new List<string>();
+        var ignored = new List<string>();
 
         for (var i = 0; i < args.Count; i++)
         {
@@ -100,7 +104,7 @@ public sealed record SidecarOptions
                 case "--config": options = options with { ConfigFile = Value() }; break;
                 case "--log-level": options = options with { LogLevel = Value() }; break;
                 case "--enable-api-logging": options = options with { EnableApiLogging = inline is null || bool.Parse(inline) }; break;
-                // Accepted for compatibility with the Dapr CLI's command line; they have no local meaning.
+                // Accepted because the Dapr CLI and the runner pass them; they have no local meaning, and start-up lists them.
                 case "--metrics-port":
                 case "--dapr-internal-grpc-port":
                 case "--placement-host-address":
@@ -108,10 +112,21 @@ public sealed record SidecarOptions
                 case "--app-max-concurrency":
                 case "--dapr-http-max-request-size":
                 case "--dapr-http-read-buffer-size":
-                    _ = Value();
+                case "--max-body-size":
+                case "--read-buffer-size":
+                case "--dapr-listen-addresses":
+                case "--app-health-check-path":
+                case "--app-health-probe-interval":
+                case "--app-health-probe-timeout":
+                case "--app-health-threshold":
+                case "--profile-port":
+                case "--unix-domain-socket":
+                    ignored.Add($"{flag} {Value()}");
                     break;
                 case "--enable-metrics":
                 case "--enable-app-health-check":
+                case "--enable-profiling":
+                    ignored.Add(inline is null ? flag : $"{flag}={inline}");
                     break;
                 default:
                     throw new ArgumentException($"unknown flag {flag}");
@@ -127,6 +142,7 @@ public sealed record SidecarOptions
         {
             AppId = appId,
             AppPort = appPort,
+            IgnoredFlags = ignored,
             ResourcesPaths = resources.Count > 0 ? resources : [DefaultResourcesPath()],
             ApiToken = NullIfEmpty(environment("DAPR_API_TOKEN")),
             AppApiToken = NullIfEmpty(environment("APP_API_TOKEN")),
