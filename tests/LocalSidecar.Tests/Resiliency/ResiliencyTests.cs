@@ -126,7 +126,7 @@ public sealed class ResiliencyTests
     [InlineData("spec.policies.retries.r.matching.httpStatusCodes", "retries: {r: {matching: {httpStatusCodes: '500-99'}}}")]
     public void a_bad_policy_names_the_file_and_field(string field, string policies)
     {
-        var error = Assert.Throws<ResourceException>(() => Parse($"apiVersion: dapr.io/v1alpha1\nkind: Resiliency\nmetadata: {{name: r}}\nspec:\n  policies: {policies}"));
+        var error = Assert.Throws<ResourceException>(() => Parse($"apiVersion: dapr.io/v1alpha1\nkind: Resiliency\nmetadata: {{name: r}}\nspec:\n  policies:\n    {policies}"));
 
         Assert.Equal(File, error.File);
         Assert.Contains($"'{field}'", error.Message);
