@@ -112,7 +112,7 @@ public sealed class RedisStreamsPubSub : IPubSub
         var reader = await ConnectAsync(commandTimeout: ReadBlock + TimeSpan.FromSeconds(10)).ConfigureAwait(false);
 
         // XREADGROUP BLOCK holds the reader's connection; closing it is the only way to end a blocked read at once.
-        var closeReader = subscription.Cancellation.Token.Register(() => reader.Dispose());
+        var closeReader = subscription.Cancellation.Token.Register(() => reader.Close(allowCommandsToComplete: false));
         lock (_loopsGate)
         {
             _loops.Add(Task.Run(async () =>
