@@ -38,9 +38,11 @@ public sealed class InvocationConformance : IAsyncLifetime
     [Fact]
     public async Task the_sdk_invokes_another_app_through_both_sidecars_and_the_callee_learns_the_caller()
     {
-        var request = _callerSidecar.Client.CreateInvokeMethodRequest(HttpMethod.Post, "inventory", "echo/reserve?sku=A1", new { quantity = 2 });
+        // The SDK's recommended way in 1.19: an HttpClient whose http://{appId}/ base address the SDK rewrites to the sidecar.
+        using var http = _callerSidecar.Client.CreateInvokableHttpClient("inventory");
 
-        var echo = await _callerSidecar.Client.InvokeMethodAsync<Echo>(request);
+        var response = await http.PostAsJsonAsync("echo/reserve?sku=A1", new { quantity = 2 });
+        var echo = (await response.Content.ReadFromJsonAsync<Echo>())!;
 
         Assert.Equal("POST", echo.Method);
         Assert.Equal("/echo/reserve", echo.Path);

@@ -183,7 +183,7 @@ public abstract class StateConformance(SharedServers servers) : IAsyncLifetime
         await Dapr.SaveStateAsync(Store, "x", new Product("X", "x", 1));
         await Dapr.SaveStateAsync(Store, "y", new Product("Y", "y", 2));
 
-        await Dapr.DeleteBulkStateAsync(Store, [new BulkDeleteStateItem("x", null), new BulkDeleteStateItem("y", null)]);
+        await Dapr.DeleteBulkStateAsync(Store, [new BulkDeleteStateItem("x", null!), new BulkDeleteStateItem("y", null!)]);
 
         Assert.Null(await Dapr.GetStateAsync<Product>(Store, "x"));
         Assert.Null(await Dapr.GetStateAsync<Product>(Store, "y"));
