@@ -105,27 +105,30 @@ public sealed record RedisStateSettings(
 
         var (host, port) = ResolveHost(md);
 
-        var clientCert = md.Get("clientCert");
-        var clientKey = md.Get("clientKey");
-        if ((clientCert is null) != (clientKey is null))
-        {
-            // daprd only loads a client certificate when both halves are present and silently skips it otherwise.
-            throw md.Invalid(clientCert is null ? "clientCert" : "clientKey", "must be set together with its counterpart (clientCert and clientKey)");
-        }
-
         var enableTls = md.GetBool("enableTLS");
         if (!enableTls)
         {
             // daprd only reads these inside its TLS set-up, so without enableTLS they would do nothing.
-            if (md.Get("clientCert") is not null)
+            foreach (var name in (string[])["clientCert", "clientKey"])
             {
-                throw md.Invalid("clientCert", "has no effect unless enableTLS is true");
+                if (md.Get(name) is not null)
+                {
+                    throw md.Invalid(name, "has no effect unless enableTLS is true");
+                }
             }
 
             if (md.GetBool("insecureSkipTLSVerify"))
             {
                 throw md.Invalid("insecureSkipTLSVerify", "has no effect unless enableTLS is true");
             }
+        }
+
+        var clientCert = md.Get("clientCert");
+        var clientKey = md.Get("clientKey");
+        if ((clientCert is null) != (clientKey is null))
+        {
+            // daprd only loads a client certificate when both halves are present and silently skips it otherwise.
+            throw md.Invalid(clientCert is null ? "clientCert" : "clientKey", "must be set together with its counterpart (clientCert and clientKey)");
         }
 
         var readTimeout = md.GetDuration("readTimeout", TimeSpan.Zero, Milliseconds);
