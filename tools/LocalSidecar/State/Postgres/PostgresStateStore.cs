@@ -537,5 +537,11 @@ public sealed class PostgresStateStore : IStateStore
         {
             // Disposal stops the loop; nothing else to do.
         }
+        catch (Exception e)
+        {
+            // Anything else ends the sweeps for good: say so now, and let DisposeAsync rethrow it.
+            _logger.LogCritical(e, "Expired-row cleanup for {Table} stopped", _table);
+            throw;
+        }
     }
 }
