@@ -40,7 +40,7 @@ public sealed class RedisStateStore(ComponentDefinition definition) : IStateStor
     // Functions shared by the scripts. write() reproduces the effect of Dapr's script: a key of another type is
     // deleted first, data is replaced, version goes up by one, first-write is set to 0 when asked (flag "1"), and the
     // TTL is applied (ttl "" keeps the current expiry, "persist" removes it, a number of seconds sets it).
-    private const string WriteFunction = """
+    private const string ScriptFunctions = """
         local function write(key, data, flag, ttl)
           local kind = redis.call("TYPE", key)["ok"]
           if kind ~= "hash" and kind ~= "none" then
@@ -86,7 +86,7 @@ public sealed class RedisStateStore(ComponentDefinition definition) : IStateStor
         """;
 
     // KEYS[1]=key; ARGV: 1=expected version or "", 2=mode, 3=data, 4=first-write flag, 5=ttl. Returns the new version, or -1.
-    private const string SetScript = WriteFunction + """
+    private const string SetScript = ScriptFunctions + """
         if setRejected(current(KEYS[1]), ARGV[2], ARGV[1]) then
           return -1
         end
@@ -94,7 +94,7 @@ public sealed class RedisStateStore(ComponentDefinition definition) : IStateStor
         """;
 
     // KEYS[1]=key; ARGV[1]=expected version or "". Returns the number of keys deleted, or -1.
-    private const string DeleteScript = WriteFunction + """
+    private const string DeleteScript = ScriptFunctions + """
         if stale(current(KEYS[1]), ARGV[1]) then
           return -1
         end
@@ -105,7 +105,7 @@ public sealed class RedisStateStore(ComponentDefinition definition) : IStateStor
     // data, ttl. Every check runs first against the state each operation will see after the ones before it; only when
     // all pass is anything written. Returns the number of operations, or -i when operation i has a stale etag.
     // Dapr's Multi never passes the first-write flag, so transactions never write the first-write field either.
-    private const string TransactionScript = WriteFunction + """
+    private const string TransactionScript = ScriptFunctions + """
         local seen = {}
         for i = 1, #KEYS do
           local key = KEYS[i]
