@@ -282,3 +282,13 @@ public sealed class InMemoryStateConformance(SharedServers servers) : StateConfo
 {
     protected override StoreKind Kind => StoreKind.InMemory;
 }
+
+public sealed class RedisStateConformance(SharedServers servers) : StateConformance(servers)
+{
+    protected override StoreKind Kind => StoreKind.Redis;
+}
+
+public sealed class PostgresStateConformance(SharedServers servers) : StateConformance(servers)
+{
+    protected override StoreKind Kind => StoreKind.Postgres;
+}

@@ -325,7 +325,7 @@ public sealed class RedisStateStore(ComponentDefinition definition) : IStateStor
     }
 
     /// <summary>
-    /// Dapr's redis store only looks at the etag under first-write (<c>parseETag</c>); there it must be an integer,
+    /// Dapr's redis store looks at the etag unless the mode is an explicit last-write (<c>parseETag</c>); there it must be an integer,
     /// compared in its canonical decimal form, and 0 stands for "no etag".
     /// </summary>
     private static (string Mode, string Expected) WriteCheck(SetOperation operation)
@@ -337,7 +337,8 @@ public sealed class RedisStateStore(ComponentDefinition definition) : IStateStor
 
         if (string.IsNullOrEmpty(operation.ETag))
         {
-            return (FirstWriteMode, NoETag);
+            // Without an etag only first-write checks anything (the key must be new); no mode named means upsert.
+            return (operation.Concurrency == Concurrency.FirstWrite ? FirstWriteMode : LastWriteMode, NoETag);
         }
 
         if (!long.TryParse(operation.ETag, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var version))
