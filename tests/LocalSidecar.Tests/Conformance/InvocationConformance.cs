@@ -38,9 +38,11 @@ public sealed class InvocationConformance : IAsyncLifetime
     [Fact]
     public async Task the_sdk_invokes_another_app_through_both_sidecars_and_the_callee_learns_the_caller()
     {
-        var request = _callerSidecar.Client.CreateInvokeMethodRequest(HttpMethod.Post, "inventory", "echo/reserve?sku=A1", new { quantity = 2 });
+        // The SDK's recommended way in 1.19: an HttpClient whose http://{appId}/ base address the SDK rewrites to the sidecar.
+        using var http = _callerSidecar.Client.CreateInvokableHttpClient("inventory");
 
-        var echo = await _callerSidecar.Client.InvokeMethodAsync<Echo>(request);
+        var response = await http.PostAsJsonAsync("echo/reserve?sku=A1", new { quantity = 2 });
+        var echo = (await response.Content.ReadFromJsonAsync<Echo>())!;
 
         Assert.Equal("POST", echo.Method);
         Assert.Equal("/echo/reserve", echo.Path);
@@ -91,8 +93,11 @@ public sealed class InvocationConformance : IAsyncLifetime
         const string traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
         using var request = new HttpRequestMessage(HttpMethod.Get, "/v1.0/invoke/inventory/method/echo/traced");
         request.Headers.Add("traceparent", traceparent);
+        // The sidecars run in this test process, so their tracing would make this client start a trace of its own;
+        // a client without a propagator sends the header as an outside caller would.
+        using var client = new HttpClient(new SocketsHttpHandler { ActivityHeadersPropagator = null }) { BaseAddress = _callerSidecar.Http.BaseAddress };
 
-        var echo = await (await _callerSidecar.Http.SendAsync(request)).Content.ReadFromJsonAsync<Echo>();
+        var echo = await (await client.SendAsync(request)).Content.ReadFromJsonAsync<Echo>();
 
         // The trace id survives both hops; each hop may add its own span id.
         Assert.Equal(ActivityTraceId.CreateFromString("0af7651916cd43dd8448eb211c80319c"),

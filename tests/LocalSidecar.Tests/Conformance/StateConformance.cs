@@ -183,7 +183,7 @@ public abstract class StateConformance(SharedServers servers) : IAsyncLifetime
         await Dapr.SaveStateAsync(Store, "x", new Product("X", "x", 1));
         await Dapr.SaveStateAsync(Store, "y", new Product("Y", "y", 2));
 
-        await Dapr.DeleteBulkStateAsync(Store, [new BulkDeleteStateItem("x", null), new BulkDeleteStateItem("y", null)]);
+        await Dapr.DeleteBulkStateAsync(Store, [new BulkDeleteStateItem("x", null!), new BulkDeleteStateItem("y", null!)]);
 
         Assert.Null(await Dapr.GetStateAsync<Product>(Store, "x"));
         Assert.Null(await Dapr.GetStateAsync<Product>(Store, "y"));
@@ -281,4 +281,14 @@ public abstract class StateConformance(SharedServers servers) : IAsyncLifetime
 public sealed class InMemoryStateConformance(SharedServers servers) : StateConformance(servers)
 {
     protected override StoreKind Kind => StoreKind.InMemory;
+}
+
+public sealed class RedisStateConformance(SharedServers servers) : StateConformance(servers)
+{
+    protected override StoreKind Kind => StoreKind.Redis;
+}
+
+public sealed class PostgresStateConformance(SharedServers servers) : StateConformance(servers)
+{
+    protected override StoreKind Kind => StoreKind.Postgres;
 }

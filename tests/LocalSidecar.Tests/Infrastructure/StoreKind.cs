@@ -18,10 +18,18 @@ public static class ComponentYaml
         {
             StoreKind.InMemory => ("state.in-memory", Array.Empty<(string, string)>()),
             StoreKind.Redis => ("state.redis", [("redisHost", servers.Redis.Endpoint)]),
-            StoreKind.Postgres => ("state.postgresql", [("connectionString", await servers.NewDatabaseAsync("state"))]),
+            StoreKind.Postgres => ("state.postgresql", [("connectionString", PgxConnectionString(await servers.NewDatabaseAsync("state")))]),
             _ => throw new ArgumentOutOfRangeException(nameof(kind)),
         };
         return Component(name, type, [.. connection, .. metadata]);
+    }
+
+    /// <summary>Component files carry pgx's keyword format (what daprd parses), not Npgsql's.</summary>
+    public static string PgxConnectionString(string npgsqlConnectionString)
+    {
+        var builder = new Npgsql.NpgsqlConnectionStringBuilder(npgsqlConnectionString);
+        return $"host={builder.Host} port={builder.Port} user={builder.Username} database={builder.Database}"
+            + (string.IsNullOrEmpty(builder.Password) ? "" : $" password={builder.Password}");
     }
 
     public static string Component(string name, string type, IEnumerable<(string Name, string Value)> metadata, IEnumerable<string>? scopes = null)

@@ -49,7 +49,8 @@ internal sealed class ChildProcess : IDisposable
 
     /// <param name="runAs">Start the program as this OS user (we must be root); null runs it as ourselves.</param>
     public static ChildProcess Start(
-        string file, IReadOnlyList<string> args, string workingDirectory, OsUser? runAs)
+        string file, IReadOnlyList<string> args, string workingDirectory, OsUser? runAs,
+        IReadOnlyDictionary<string, string?>? environment = null)
     {
         Unix.EnsureSupported();
         var (launcher, launcherArgs) = Wrap(file, args, runAs);
@@ -70,6 +71,10 @@ internal sealed class ChildProcess : IDisposable
         // untranslated whatever locale the developer's shell has.
         startInfo.Environment["LC_ALL"] = "C";
         startInfo.Environment["LANG"] = "C";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+        {
+            startInfo.Environment[name] = value;
+        }
 
         var description = $"{file} {string.Join(' ', args)}" + (runAs is null ? "" : $" (as {runAs.Name})");
         var process = StartOnSpawnerThread(startInfo, description);

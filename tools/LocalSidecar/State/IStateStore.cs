@@ -46,7 +46,13 @@ public enum StateStoreFeatures
 
 public enum Concurrency
 {
-    /// <summary>No etag means last write wins; an etag must still match where the store checks it.</summary>
+    /// <summary>
+    /// The caller named no concurrency mode, which the SDKs do unless asked. An etag, when given, must match;
+    /// without one the last write wins. daprd passes an empty mode in this case, and stores treat it differently
+    /// from an explicit <see cref="LastWrite"/> (state.redis ignores the etag only under explicit last-write).
+    /// </summary>
+    Unspecified,
+    /// <summary>Explicit last-write: no etag means last write wins; stores that honour the mode may ignore the etag.</summary>
     LastWrite,
     /// <summary>The etag must match, or the key must be new.</summary>
     FirstWrite,
@@ -75,13 +81,13 @@ public sealed record SetOperation(
     string Key,
     StateValue Value,
     string? ETag = null,
-    Concurrency Concurrency = Concurrency.LastWrite,
+    Concurrency Concurrency = Concurrency.Unspecified,
     int? TtlInSeconds = null) : StateOperation(Key, ETag, Concurrency);
 
 public sealed record DeleteOperation(
     string Key,
     string? ETag = null,
-    Concurrency Concurrency = Concurrency.LastWrite) : StateOperation(Key, ETag, Concurrency);
+    Concurrency Concurrency = Concurrency.Unspecified) : StateOperation(Key, ETag, Concurrency);
 
 public class StateStoreException(string message, Exception? inner = null) : Exception(message, inner);
 

@@ -112,7 +112,12 @@ public sealed class DaprGrpcService(StateService state, SidecarMetadata metadata
     }
 
     private static Concurrency ConcurrencyOf(ProtoCommon.StateOptions? options)
-        => options?.Concurrency == ProtoCommon.StateOptions.Types.StateConcurrency.ConcurrencyFirstWrite ? Concurrency.FirstWrite : Concurrency.LastWrite;
+        => options?.Concurrency switch
+        {
+            ProtoCommon.StateOptions.Types.StateConcurrency.ConcurrencyFirstWrite => Concurrency.FirstWrite,
+            ProtoCommon.StateOptions.Types.StateConcurrency.ConcurrencyLastWrite => Concurrency.LastWrite,
+            _ => Concurrency.Unspecified,
+        };
 
     private static async Task<T> Guard<T>(Func<Task<T>> call)
     {

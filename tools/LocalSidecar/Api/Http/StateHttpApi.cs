@@ -134,7 +134,8 @@ public static class StateHttpApi
 
     private static Concurrency ParseConcurrency(string? value, string field) => value switch
     {
-        null or "" or "last-write" => Concurrency.LastWrite,
+        null or "" => Concurrency.Unspecified,
+        "last-write" => Concurrency.LastWrite,
         "first-write" => Concurrency.FirstWrite,
         _ => throw DaprApiException.BadRequest("ERR_MALFORMED_REQUEST", $"{field} must be 'first-write' or 'last-write', got '{value}'"),
     };
