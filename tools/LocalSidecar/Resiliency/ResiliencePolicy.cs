@@ -32,8 +32,6 @@ public sealed class ResiliencePolicy
         _time = time;
     }
 
-    public static ResiliencePolicy None(string name) => new(name, ResiliencePipeline.Empty, null, TimeProvider.System);
-
     public string Name { get; }
 
     public RetryPolicyDefinition? Retry { get; }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 
@@ -28,7 +29,13 @@ public sealed class AppChannel : IDisposable
         BaseAddress = new Uri($"http://{options.Address}:{options.Port}/");
 
         // Delivery time is bounded by resiliency timeouts and the broker's processing timeout, never by HttpClient.
-        _http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) })
+        // Trace headers are written by the sidecar itself (from the event, as daprd does); HttpClient's own propagation would
+        // replace them with whatever Activity happens to be ambient on the delivering thread.
+        _http = new HttpClient(new SocketsHttpHandler
+        {
+            PooledConnectionLifetime = TimeSpan.FromMinutes(2),
+            ActivityHeadersPropagator = DistributedContextPropagator.CreateNoOutputPropagator(),
+        })
         {
             Timeout = Timeout.InfiniteTimeSpan,
         };

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
 using LocalSidecar.PubSub;
@@ -24,6 +25,11 @@ public sealed record SubscribedMessage(
 /// </summary>
 public sealed class AppPostman(AppChannel channel, ILogger logger)
 {
+    /// <summary>The ActivitySource of delivery spans; add it to the tracer to see them.</summary>
+    public const string ActivitySourceName = "LocalSidecar.PubSub";
+
+    private static readonly ActivitySource Source = new(ActivitySourceName);
+
     // Headers the request sets itself; metadata must not override them.
     private static readonly HashSet<string> ReservedHeaders = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -46,10 +52,15 @@ public sealed class AppPostman(AppChannel channel, ILogger logger)
             }
         }
 
-        if ((TraceField(message.CloudEvent, CloudEventEnvelope.Fields.TraceParent) ?? TraceField(message.CloudEvent, CloudEventEnvelope.Fields.TraceId)) is { } traceParent)
+        using var span = StartDeliverySpan(message);
+        var (traceParent, traceState) = span is not null
+            ? (span.Id, span.TraceStateString)
+            : (TraceField(message.CloudEvent, CloudEventEnvelope.Fields.TraceParent) ?? TraceField(message.CloudEvent, CloudEventEnvelope.Fields.TraceId),
+               TraceField(message.CloudEvent, CloudEventEnvelope.Fields.TraceState));
+        if (traceParent is not null)
         {
             request.Headers.TryAddWithoutValidation("traceparent", traceParent);
-            if (TraceField(message.CloudEvent, CloudEventEnvelope.Fields.TraceState) is { } traceState)
+            if (traceState is not null)
             {
                 request.Headers.TryAddWithoutValidation("tracestate", traceState);
             }
@@ -88,6 +99,23 @@ public sealed class AppPostman(AppChannel channel, ILogger logger)
                         answer.StatusCode is >= 200 and <= 299 ? null : answer.StatusCode);
             }
         }
+    }
+
+    /// <summary>
+    /// daprd's "pubsub/{topic}" callback span, a child of the trace the event carries. It exists only when someone
+    /// listens to <see cref="ActivitySourceName"/>; otherwise the event's own trace context is passed on unchanged.
+    /// </summary>
+    private static Activity? StartDeliverySpan(SubscribedMessage message)
+    {
+        var traceParent = TraceField(message.CloudEvent, CloudEventEnvelope.Fields.TraceParent) ?? TraceField(message.CloudEvent, CloudEventEnvelope.Fields.TraceId);
+        var parent = traceParent is not null && ActivityContext.TryParse(traceParent, TraceField(message.CloudEvent, CloudEventEnvelope.Fields.TraceState), out var context)
+            ? context
+            : default;
+        var span = Source.StartActivity($"pubsub/{message.Topic}", ActivityKind.Consumer, parent);
+        span?.SetTag("messaging.system", "dapr");
+        span?.SetTag("messaging.destination.name", message.Topic);
+        span?.SetTag("messaging.message.id", message.EventId);
+        return span;
     }
 
     private static string? TraceField(JsonObject cloudEvent, string field)
