@@ -1,3 +1,5 @@
+using LocalSidecar.Resiliency;
+using LocalSidecar.Subscriptions;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -9,15 +11,15 @@ namespace LocalSidecar.Components;
 /// app is left out. Unlike daprd, which logs and skips many mistakes, every malformed document stops start-up
 /// with the file and the field, so a typo never turns into a silently missing component.
 /// </summary>
-public sealed class ResourceLoader(string appId, Func<YamlMappingNode, string, object>? subscriptionParser = null, Func<YamlMappingNode, string, object>? resiliencyParser = null)
+public sealed class ResourceLoader(string appId)
 {
     private static readonly string[] ComponentSpecFields = ["type", "version", "metadata", "initTimeout", "ignoreErrors"];
 
     public LoadedResources Load(IEnumerable<string> resourcesPaths)
     {
         var components = new List<RawComponent>();
-        var subscriptions = new List<object>();
-        var resiliencies = new List<object>();
+        var subscriptions = new List<SubscriptionDefinition>();
+        var resiliencies = new List<ResiliencyDefinition>();
 
         foreach (var folder in resourcesPaths)
         {
@@ -42,12 +44,10 @@ public sealed class ResourceLoader(string appId, Func<YamlMappingNode, string, o
                             components.Add(ParseComponent(document, file));
                             break;
                         case "Subscription":
-                            subscriptions.Add(subscriptionParser?.Invoke(document, file)
-                                ?? throw new ResourceException(file, "kind 'Subscription' is not supported by this sidecar build"));
+                            subscriptions.Add(SubscriptionResourceParser.Parse(document, file));
                             break;
                         case "Resiliency":
-                            resiliencies.Add(resiliencyParser?.Invoke(document, file)
-                                ?? throw new ResourceException(file, "kind 'Resiliency' is not supported by this sidecar build"));
+                            resiliencies.Add(ResiliencyResourceParser.Parse(document, file));
                             break;
                         case "Configuration":
                             throw new ResourceException(file, "kind 'Configuration' belongs in the file given with --config (dapr.yaml: configFilePath), not in a resources path");
@@ -242,8 +242,8 @@ public sealed class ResourceLoader(string appId, Func<YamlMappingNode, string, o
 
 public sealed record LoadedResources(
     IReadOnlyList<ComponentDefinition> Components,
-    IReadOnlyList<object> Subscriptions,
-    IReadOnlyList<object> Resiliencies);
+    IReadOnlyList<SubscriptionDefinition> Subscriptions,
+    IReadOnlyList<ResiliencyDefinition> Resiliencies);
 
 internal sealed record RawMetadataItem(string Name, string? Value, (string Name, string? Key)? SecretKeyRef, string? EnvRef);
 

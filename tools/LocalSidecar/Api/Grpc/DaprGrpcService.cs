@@ -2,6 +2,7 @@ using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using LocalSidecar.Hosting;
+using LocalSidecar.PubSub;
 using LocalSidecar.State;
 using Proto = Dapr.Client.Autogen.Grpc.v1;
 using ProtoCommon = Dapr.Client.Autogen.Grpc.v1;
@@ -9,7 +10,7 @@ using ProtoCommon = Dapr.Client.Autogen.Grpc.v1;
 namespace LocalSidecar.Api.Grpc;
 
 /// <summary>The gRPC face of the sidecar. Each method translates the wire types and delegates; the behaviour lives in the building blocks.</summary>
-public sealed class DaprGrpcService(StateService state, SidecarMetadata metadata, IHostApplicationLifetime lifetime)
+public sealed class DaprGrpcService(StateService state, PublishService publish, SidecarMetadata metadata, IHostApplicationLifetime lifetime)
 {
     private const string JsonContentType = "application/json";
 
@@ -83,11 +84,28 @@ public sealed class DaprGrpcService(StateService state, SidecarMetadata metadata
         return new Empty();
     });
 
-    public Task<Empty> PublishEvent(Proto.PublishEventRequest request, ServerCallContext context)
-        => throw new RpcException(new Status(StatusCode.Unimplemented, "publish is wired in a later change"));
+    public async Task<Empty> PublishEvent(Proto.PublishEventRequest request, ServerCallContext context) => await Guard(async () =>
+    {
+        await publish.PublishAsync(request.PubsubName, request.Topic, request.Data.Memory, NullIfEmpty(request.DataContentType),
+            request.Metadata, Header(context, "traceparent"), Header(context, "tracestate"), context.CancellationToken);
+        return new Empty();
+    });
 
-    public Task<Proto.BulkPublishResponse> BulkPublishEvent(Proto.BulkPublishRequest request, ServerCallContext context)
-        => throw new RpcException(new Status(StatusCode.Unimplemented, "bulk publish is wired in a later change"));
+    public async Task<Proto.BulkPublishResponse> BulkPublishEvent(Proto.BulkPublishRequest request, ServerCallContext context) => await Guard(async () =>
+    {
+        var entries = request.Entries
+            .Select(e => new BulkPublishEntry(e.EntryId, e.Event.Memory, NullIfEmpty(e.ContentType), e.Metadata))
+            .ToList();
+        var failures = await publish.BulkPublishAsync(request.PubsubName, request.Topic, entries, request.Metadata,
+            Header(context, "traceparent"), Header(context, "tracestate"), context.CancellationToken);
+        var response = new Proto.BulkPublishResponse();
+        response.FailedEntries.Add(failures.Select(f => new Proto.BulkPublishResponseFailedEntry { EntryId = f.EntryId, Error = f.Error.Message }));
+        return response;
+    });
+
+    private static string? Header(ServerCallContext context, string name) => NullIfEmpty(context.RequestHeaders.GetValue(name));
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
     public Task<Proto.GetMetadataResponse> GetMetadata(Proto.GetMetadataRequest request, ServerCallContext context)
         => Task.FromResult(metadata.ToProto());
