@@ -1,0 +1,51 @@
+using System.Reflection;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Persistence;
+
+public static class PersistenceExtensions
+{
+    /// <summary>
+    /// Registers the service's <see cref="NpgsqlDataSource"/> from <c>ConnectionStrings:{name}</c> and a start-up step that
+    /// provisions the database (when <c>ConnectionStrings:{name}-admin</c> is set, i.e. in local development) and applies
+    /// the migrations embedded in <paramref name="migrations"/> before the app serves requests.
+    /// </summary>
+    public static IHostApplicationBuilder AddServiceDatabase(this IHostApplicationBuilder builder, string name, Assembly migrations)
+    {
+        var connectionString = builder.Configuration.GetConnectionString(name)
+            ?? throw new InvalidOperationException($"ConnectionStrings:{name} is not configured");
+        var options = new PostgresDatabaseOptions
+        {
+            ConnectionString = connectionString,
+            AdminConnectionString = builder.Configuration.GetConnectionString(name + "-admin"),
+        };
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(sp => new NpgsqlDataSourceBuilder(connectionString)
+            .UseLoggerFactory(sp.GetRequiredService<ILoggerFactory>())
+            .Build());
+        builder.Services.AddHostedService(sp => new DatabaseStartup(options, sp.GetRequiredService<NpgsqlDataSource>(), migrations, sp.GetRequiredService<ILogger<DatabaseStartup>>()));
+        return builder;
+    }
+
+    /// <summary>Hosted services start before Kestrel accepts requests, so nothing is served from an unmigrated database.</summary>
+    private sealed class DatabaseStartup(PostgresDatabaseOptions options, NpgsqlDataSource dataSource, Assembly migrations, ILogger<DatabaseStartup> logger) : IHostedService
+    {
+        public async Task StartAsync(CancellationToken cancellationToken)
+        {
+            if (options.AdminConnectionString is { } admin)
+            {
+                await DatabaseProvisioner.EnsureAsync(admin, options.ConnectionString, cancellationToken);
+            }
+
+            var applied = await SchemaMigrator.MigrateAsync(dataSource, migrations, cancellationToken);
+            logger.LogInformation("Database {Database} is at the latest schema; applied now: {Applied}",
+                new NpgsqlConnectionStringBuilder(options.ConnectionString).Database, applied.Count == 0 ? "none" : string.Join(", ", applied));
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}
