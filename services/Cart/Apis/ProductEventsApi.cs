@@ -1,4 +1,3 @@
-using System.ComponentModel.DataAnnotations;
 using Cart.Events;
 using Cart.Infrastructure;
 using Dapr;
@@ -27,12 +26,21 @@ public static class ProductEventsApi
         return app;
     }
 
-    public static async Task<Results<Ok, Ok<TopicResponse>>> OnProductUpdatedAsync(
+    public static async Task<Results<Ok, Ok<TopicResponse>, ValidationProblem>> OnProductUpdatedAsync(
         ProductChanged product,
-        [FromHeader(Name = EventIdHeader), Required] string eventId,
+        [FromHeader(Name = EventIdHeader)] string? eventId,
         ProductRepricer repricer,
-        CancellationToken ct) =>
-        await repricer.ApplyAsync(product.ToRevision(), eventId, ct)
+        CancellationToken ct)
+    {
+        // Checked here, not by an attribute: a missing header fails binding (a bare 400) unless the parameter is
+        // nullable, and .NET 10's validation does not apply [Required] to header parameters.
+        if (string.IsNullOrEmpty(eventId))
+        {
+            return ValidationProblems.Field(nameof(eventId), "The CloudEvent id is required: the cart records it to recognise redeliveries.");
+        }
+
+        return await repricer.ApplyAsync(product.ToRevision(), eventId, ct)
             ? TypedResults.Ok()
             : TypedResults.Ok(TopicResponse.Retry);
+    }
 }

@@ -66,7 +66,7 @@ public sealed class OptimisticState(DaprClient dapr, string storeName)
 public static class Contention
 {
     private static readonly TimeSpan Base = TimeSpan.FromMilliseconds(10);
-    private static readonly TimeSpan Cap = TimeSpan.FromMilliseconds(400);
+    private static readonly TimeSpan Cap = TimeSpan.FromSeconds(1);
 
     public static Task BackOffAsync(int failedAttempts, TimeProvider time, CancellationToken ct)
     {

@@ -24,6 +24,9 @@ public abstract class CartApp : IAsyncLifetime
     public const string OtherAppsStore = "orders-store";
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    // xunit v2 hands class fixtures no collection fixtures; SharedServers' servers are per process, so one of our own
+    // reaches the same PostgreSQL as every other test.
     private readonly SharedServers _servers = new();
     private readonly List<string> _folders = [];
     private RedisServer? _redis;

@@ -239,6 +239,14 @@ public abstract class CartServiceTests<TApp>(TApp app) : IClassFixture<TApp> whe
     }
 
     [Fact]
+    public async Task an_event_that_is_not_a_cloudevent_is_a_400_naming_the_missing_event_id()
+    {
+        using var response = await app.Cart.PostAsJsonAsync("events/product-updated", Product(NewProduct(), price: 1m, version: 1), Json);
+
+        await AssertValidationProblemAsync(response, "eventId");
+    }
+
+    [Fact]
     public async Task the_product_index_forgets_carts_that_no_longer_hold_the_product()
     {
         var (keeps, removes, deletes) = (NewCustomer(), NewCustomer(), NewCustomer());
