@@ -1,0 +1,40 @@
+using Cart.Infrastructure;
+using Dapr;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Cart.Extensions;
+
+public static class Extensions
+{
+    public static void AddApplicationServices(this IHostApplicationBuilder builder)
+    {
+        // Here rather than in ServiceDefaults: the validation source generator only sees this project's request types.
+        builder.Services.AddValidation();
+        builder.Services.AddOpenApi();
+
+        builder.Services.AddOptions<CartOptions>()
+            .BindConfiguration(CartOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<ProductCartIndex>();
+        builder.Services.AddSingleton<CartStore>();
+        builder.Services.AddSingleton<ProductRepricer>();
+    }
+
+    /// <summary>
+    /// ServiceDefaults' <c>UseDaprDefaults</c>, plus the CloudEvent's <c>id</c> and <c>type</c> as request headers:
+    /// the middleware hands endpoints only the event's data, and an idempotent consumer needs the id.
+    /// </summary>
+    public static WebApplication UseDaprSubscriptions(this WebApplication app)
+    {
+        app.UseCloudEvents(new CloudEventsMiddlewareOptions
+        {
+            ForwardCloudEventPropertiesAsHeaders = true,
+            IncludedCloudEventPropertiesAsHeaders = ["id", "type"],
+        });
+        app.MapSubscribeHandler();
+        return app;
+    }
+}

@@ -1,0 +1,2 @@
+global using Cart.Apis;
+global using Cart.Extensions;
