@@ -13,76 +13,8 @@ namespace LocalSidecar.Tests.Workflow;
 /// sidecar with an actor state store of each kind. Every behaviour here is one a workflow app relies on under daprd.
 /// </summary>
 [Collection(SharedServers.Collection)]
-public abstract class WorkflowConformance(SharedServers servers) : IAsyncLifetime
+public abstract class WorkflowConformance(SharedServers servers) : WorkflowTestBase(servers)
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
-    private readonly CancellationTokenSource _timeout = new(TimeSpan.FromMinutes(2));
-    private TestSidecar? _sidecar;
-    private WorkflowWorkerHost? _worker;
-
-    protected abstract StoreKind Kind { get; }
-
-    protected ActivityProbe Probe { get; } = new();
-
-    protected TestSidecar Sidecar => _sidecar ?? throw new InvalidOperationException("not started");
-
-    protected DaprWorkflowClient Client => (_worker ?? throw new InvalidOperationException("not started")).Client;
-
-    protected CancellationToken Ct => _timeout.Token;
-
-    public async Task InitializeAsync()
-    {
-        var appId = "wf-" + Guid.NewGuid().ToString("N")[..10];
-        _sidecar = await TestSidecar.StartAsync(appId, [await ComponentYaml.StateStoreAsync("statestore", Kind, servers, ("actorStateStore", "true"))]);
-        _worker = await StartWorkerAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_worker is not null)
-        {
-            await _worker.DisposeAsync();
-        }
-
-        if (_sidecar is not null)
-        {
-            await _sidecar.DisposeAsync();
-        }
-
-        _timeout.Dispose();
-    }
-
-    protected Task<WorkflowWorkerHost> StartWorkerAsync() => WorkflowWorkerHost.StartAsync(Sidecar.Host.GrpcEndpoint, TestWorkflows.Register(Probe));
-
-    protected async Task ReplaceWorkerAsync(Func<Task> whileStopped)
-    {
-        await _worker!.DisposeAsync();
-        _worker = null;
-        await whileStopped();
-        _worker = await StartWorkerAsync();
-    }
-
-    protected async Task RestartSidecarAsync() => _sidecar = await Sidecar.RestartAsync();
-
-    protected async Task<WorkflowState> RunAsync(string workflow, object? input, string? instanceId = null)
-    {
-        var id = await Client.ScheduleNewWorkflowAsync(workflow, instanceId ?? NewId(), input);
-        return await CompletionAsync(id);
-    }
-
-    protected async Task<WorkflowState> CompletionAsync(string instanceId)
-    {
-        using var patience = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        patience.CancelAfter(Patience);
-        return await Client.WaitForWorkflowCompletionAsync(instanceId, getInputsAndOutputs: true, patience.Token);
-    }
-
-    protected static string NewId() => "wf-" + Guid.NewGuid().ToString("N")[..12];
-
-    protected IStateStore ActorStore => Sidecar.Host.Services.GetRequiredService<StateStoreRegistry>().ActorStateStore!.Store;
-
-    protected WorkflowStateStore Layout => Sidecar.Host.Services.GetRequiredService<WorkflowRuntime>().Store;
-
     [Fact]
     public async Task a_chain_of_three_activities_completes_with_their_output()
     {
@@ -250,6 +182,34 @@ public abstract class WorkflowConformance(SharedServers servers) : IAsyncLifetim
     }
 
     [Fact]
+    public async Task a_workflow_scheduled_for_later_stays_pending_until_its_start_time()
+    {
+        var id = await Client.ScheduleNewWorkflowAsync(TestWorkflows.Chain, NewId(), "later", DateTimeOffset.UtcNow.AddSeconds(1.5));
+
+        Assert.Equal(WorkflowRuntimeStatus.Pending, (await Client.GetWorkflowStateAsync(id)).RuntimeStatus);
+
+        var state = await CompletionAsync(id);
+        Assert.Equal("later-1-2-3", state.ReadOutputAs<string>());
+        Assert.True(state.LastUpdatedAt - state.CreatedAt >= TimeSpan.Zero);
+    }
+
+    [Fact]
+    public async Task a_held_wait_ends_at_the_call_deadline()
+    {
+        var id = await Client.ScheduleNewWorkflowAsync(TestWorkflows.AwaitsApproval, NewId(), 0);
+        using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(Sidecar.Host.GrpcEndpoint);
+        var sidecar = new Dapr.DurableTask.Protobuf.TaskHubSidecarService.TaskHubSidecarServiceClient(channel);
+
+        var error = await Assert.ThrowsAsync<RpcException>(async () => await sidecar.WaitForInstanceCompletionAsync(
+            new Dapr.DurableTask.Protobuf.GetInstanceRequest { InstanceId = id }, deadline: DateTime.UtcNow.AddMilliseconds(300)));
+
+        Assert.Equal(StatusCode.DeadlineExceeded, error.StatusCode);
+        var unsupported = await Assert.ThrowsAsync<RpcException>(async () => await sidecar.RerunWorkflowFromEventAsync(
+            new Dapr.DurableTask.Protobuf.RerunWorkflowFromEventRequest { SourceInstanceID = id }));
+        Assert.Equal(StatusCode.Unimplemented, unsupported.StatusCode);
+    }
+
+    [Fact]
     public async Task a_worker_stopped_during_an_activity_runs_it_again_when_it_comes_back()
     {
         var id = await Client.ScheduleNewWorkflowAsync(TestWorkflows.Gated, NewId(), "parcel");
@@ -265,9 +225,6 @@ public abstract class WorkflowConformance(SharedServers servers) : IAsyncLifetim
         Assert.Equal("parcel passed", state.ReadOutputAs<string>());
         Assert.Equal(2, Probe.Count("Gate"));
     }
-
-    private static Dapr.DurableTask.Protobuf.BackendWorkflowStateMetadata BackendMetadata(byte[] bytes)
-        => Dapr.DurableTask.Protobuf.BackendWorkflowStateMetadata.Parser.ParseFrom(bytes);
 }
 
 public sealed class InMemoryWorkflowConformance(SharedServers servers) : WorkflowConformance(servers)
