@@ -29,6 +29,8 @@ public static class TestWorkflows
     public const string AwaitsApproval = nameof(AwaitsApproval);
     public const string Gated = nameof(Gated);
     public const string Parent = nameof(Parent);
+    public const string CountsToThree = nameof(CountsToThree);
+    public const string Approves = nameof(Approves);
 
     public static Action<WorkflowRuntimeOptions> Register(ActivityProbe probe) => options =>
     {
@@ -69,6 +71,23 @@ public static class TestWorkflows
         options.RegisterWorkflow<string, string>(Gated, (context, input) => context.CallActivityAsync<string>("Gate", input));
         options.RegisterWorkflow<string, string>(Parent, async (context, input) =>
             "parent of " + await context.CallChildWorkflowAsync<string>(Chain, input));
+
+        options.RegisterWorkflow<int, int>(CountsToThree, async (context, n) =>
+        {
+            var next = await context.CallActivityAsync<string>("Append", new Step(n.ToString(System.Globalization.CultureInfo.InvariantCulture), "+1"));
+            if (n < 3)
+            {
+                context.ContinueAsNew(n + 1);
+            }
+
+            return next.Length;
+        });
+
+        options.RegisterWorkflow<string, string>(Approves, (context, target) =>
+        {
+            context.SendEvent(target, "approval", "dave");
+            return Task.FromResult("sent");
+        });
 
         options.RegisterActivity<Step, string>("Append", (_, step) =>
         {

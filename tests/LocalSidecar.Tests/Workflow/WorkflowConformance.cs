@@ -210,6 +210,30 @@ public abstract class WorkflowConformance(SharedServers servers) : WorkflowTestB
     }
 
     [Fact]
+    public async Task an_event_sent_by_one_workflow_reaches_another()
+    {
+        var waiting = await Client.ScheduleNewWorkflowAsync(TestWorkflows.AwaitsApproval, NewId(), 0);
+
+        await RunAsync(TestWorkflows.Approves, waiting);
+
+        Assert.Equal("approved by dave", (await CompletionAsync(waiting)).ReadOutputAs<string>());
+    }
+
+    [Fact]
+    public async Task continue_as_new_starts_the_next_run_from_a_fresh_history()
+    {
+        var id = NewId();
+
+        var state = await RunAsync(TestWorkflows.CountsToThree, 0, id);
+
+        Assert.Equal(WorkflowRuntimeStatus.Completed, state.RuntimeStatus);
+        Assert.Equal(3, state.ReadInputAs<int>());
+        Assert.Equal(4, Probe.Count("Append"));
+        var history = await Client.GetInstanceHistoryAsync(id);
+        Assert.Single(history, e => e.EventType == Dapr.Workflow.Client.WorkflowHistoryEventType.ExecutionStarted);
+    }
+
+    [Fact]
     public async Task a_worker_stopped_during_an_activity_runs_it_again_when_it_comes_back()
     {
         var id = await Client.ScheduleNewWorkflowAsync(TestWorkflows.Gated, NewId(), "parcel");
