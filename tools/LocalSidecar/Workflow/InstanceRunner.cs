@@ -66,7 +66,9 @@ public sealed class InstanceRunner(string instanceId, WorkflowRuntime runtime)
                     return;
                 }
 
-                throw new RpcException(new Status(StatusCode.AlreadyExists, $"an active workflow with ID '{instanceId}' already exists"));
+                // Current daprd returns AlreadyExists (older releases: Unknown); grpc-go keeps the executor's wrapping text.
+                throw new RpcException(new Status(StatusCode.AlreadyExists,
+                    $"failed to create orchestration instance: an active workflow with ID '{instanceId}' already exists"));
             }
 
             if (state is null)
