@@ -8,6 +8,7 @@ using LocalSidecar.Outbox;
 using LocalSidecar.PubSub;
 using LocalSidecar.State;
 using LocalSidecar.Subscriptions;
+using LocalSidecar.Workflow;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -161,6 +162,10 @@ public sealed class SidecarHost : IAsyncDisposable
         services.AddGrpc(o => o.Interceptors.Add<ApiTokenInterceptor>());
         services.AddSingleton<IServiceMethodProvider<DaprGrpcService>, DaprGrpcMethods>();
         services.AddSingleton<DaprGrpcService>();
+        services.AddSingleton<WorkflowRuntime>();
+        services.AddHostedService(sp => sp.GetRequiredService<WorkflowRuntime>());
+        services.AddSingleton<IServiceMethodProvider<WorkflowGrpcService>, WorkflowGrpcMethods>();
+        services.AddSingleton<WorkflowGrpcService>();
         services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService("daprd-" + options.AppId))
             .WithTracing(tracing =>
@@ -177,6 +182,7 @@ public sealed class SidecarHost : IAsyncDisposable
         app.UseMiddleware<ApiTokenMiddleware>();
         app.UseMiddleware<AppIdHeaderMiddleware>();
         app.MapGrpcService<DaprGrpcService>();
+        app.MapGrpcService<WorkflowGrpcService>();
         app.MapStateApi();
         app.MapPublishApi();
         app.MapSidecarApi();
