@@ -34,6 +34,10 @@ public sealed class PostgresRecommendationGraph(NpgsqlDataSource dataSource, int
 {
     public const int DefaultLatestBuyers = 500;
 
+    private readonly int _latestBuyers = latestBuyers > 0
+        ? latestBuyers
+        : throw new ArgumentOutOfRangeException(nameof(latestBuyers), latestBuyers, "at least one buyer must count");
+
     public async Task<bool> RecordPurchaseAsync(string eventId, string eventType, Purchase purchase, CancellationToken ct)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(eventId);
@@ -80,7 +84,7 @@ public sealed class PostgresRecommendationGraph(NpgsqlDataSource dataSource, int
     public async Task<IReadOnlyList<Recommendation>> AlsoBoughtAsync(string productId, int limit, CancellationToken ct)
     {
         // Hop 1 reads the product's latest buyers off edges_bought_latest_buyers, hop 2 what each of them bought off
-        // the primary key; both index-only. count(*) counts distinct customers because a (customer, product) BOUGHT
+        // edges_bought_by_customer; both index-only. count(*) counts distinct customers because a (customer, product) BOUGHT
         // edge is unique: a customer who bought the other product in three orders has one edge of weight 3.
         const string sql = """
             WITH product AS (
@@ -105,7 +109,7 @@ public sealed class PostgresRecommendationGraph(NpgsqlDataSource dataSource, int
             JOIN nodes other ON other.id = ranked.id
             ORDER BY ranked.customers DESC, ranked.id
             """;
-        return await QueryAsync(sql, [Text(productId), Integer(limit), Integer(latestBuyers)], limit, ct);
+        return await QueryAsync(sql, [Text(productId), Integer(limit), Integer(_latestBuyers)], limit, ct);
     }
 
     private async Task<IReadOnlyList<Recommendation>> QueryAsync(string sql, NpgsqlParameter[] parameters, int limit, CancellationToken ct)
