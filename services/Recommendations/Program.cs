@@ -9,7 +9,7 @@ builder.AddApplicationServices();
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
-app.UseDaprSubscriptions();
+app.UseDaprDefaults();
 app.MapOpenApi();
 
 app.MapRecommendationsApi();

@@ -189,7 +189,13 @@ public static class ServiceDefaultsExtensions
     /// </summary>
     public static WebApplication UseDaprDefaults(this WebApplication app)
     {
-        app.UseCloudEvents();
+        // The middleware replaces the envelope with its data; an idempotent consumer still needs the event's id, so
+        // the id and type are forwarded as the Cloudevent.id / Cloudevent.type request headers.
+        app.UseCloudEvents(new CloudEventsMiddlewareOptions
+        {
+            ForwardCloudEventPropertiesAsHeaders = true,
+            IncludedCloudEventPropertiesAsHeaders = ["id", "type"],
+        });
         app.MapSubscribeHandler();
         return app;
     }

@@ -9,7 +9,7 @@ namespace Cart.Apis;
 /// <summary>Subscriptions: the catalog's product events, delivered by the sidecar.</summary>
 public static class ProductEventsApi
 {
-    /// <summary>Where <see cref="Extensions.Extensions.UseDaprSubscriptions"/> puts the CloudEvent id.</summary>
+    /// <summary>Where <see cref="Microsoft.Extensions.Hosting.ServiceDefaultsExtensions.UseDaprDefaults"/> puts the CloudEvent id.</summary>
     public const string EventIdHeader = "Cloudevent.id";
 
     public const string UpdatedMatch = $"event.type == \"{ProductEvents.Updated}\"";

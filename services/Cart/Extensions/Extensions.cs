@@ -22,19 +22,4 @@ public static class Extensions
         builder.Services.AddSingleton<CartStore>();
         builder.Services.AddSingleton<ProductRepricer>();
     }
-
-    /// <summary>
-    /// ServiceDefaults' <c>UseDaprDefaults</c>, plus the CloudEvent's <c>id</c> and <c>type</c> as request headers:
-    /// the middleware hands endpoints only the event's data, and an idempotent consumer needs the id.
-    /// </summary>
-    public static WebApplication UseDaprSubscriptions(this WebApplication app)
-    {
-        app.UseCloudEvents(new CloudEventsMiddlewareOptions
-        {
-            ForwardCloudEventPropertiesAsHeaders = true,
-            IncludedCloudEventPropertiesAsHeaders = ["id", "type"],
-        });
-        app.MapSubscribeHandler();
-        return app;
-    }
 }

@@ -17,7 +17,7 @@ public static class OrderEventsApi
     public const string Topic = "orders";
 
     /// <summary>
-    /// Set by the CloudEvents middleware from the envelope (<see cref="Extensions.Extensions.UseDaprSubscriptions"/>):
+    /// Set by the CloudEvents middleware from the envelope (<see cref="Microsoft.Extensions.Hosting.ServiceDefaultsExtensions.UseDaprDefaults"/>):
     /// the handler sees only the event's data, and needs the id to process each event once.
     /// </summary>
     public const string CloudEventIdHeader = "Cloudevent.id";

@@ -24,20 +24,4 @@ public static class Extensions
         builder.Services.AddOpenApi();
         return builder;
     }
-
-    /// <summary>
-    /// ServiceDefaults' <c>UseDaprDefaults</c>, except that the CloudEvent's id and type are forwarded as
-    /// <c>Cloudevent.id</c> / <c>Cloudevent.type</c> headers: the middleware replaces the envelope with its data, and
-    /// an idempotent consumer needs the id.
-    /// </summary>
-    public static WebApplication UseDaprSubscriptions(this WebApplication app)
-    {
-        app.UseCloudEvents(new CloudEventsMiddlewareOptions
-        {
-            ForwardCloudEventPropertiesAsHeaders = true,
-            IncludedCloudEventPropertiesAsHeaders = ["id", "type"],
-        });
-        app.MapSubscribeHandler();
-        return app;
-    }
 }
