@@ -15,7 +15,7 @@ public static class ProductEventsApi
         var events = app.MapGroup("/events/products").ExcludeFromDescription();
 
         // Routing by CloudEvent type is done by the sidecar (CEL rules in /dapr/subscribe): deletions to one route,
-        // everything else on the topic to the default one.
+        // everything else on the topic to the default one, which accepts only the v1 types it knows.
         events.MapPost("/deleted", ProductDeletedAsync).WithTopic(new TopicOptions
         {
             PubsubName = PubSub,
@@ -36,14 +36,21 @@ public static class ProductEventsApi
 
     private static async Task<Results<Ok, Ok<TopicAnswer>>> ApplyAsync(ProductEventEnvelope envelope, bool deleted, ProductIndex index, ILogger logger, CancellationToken ct)
     {
-        if (envelope is not { Id.Length: > 0, Type.Length: > 0 } || envelope.Data?.ToIndexed() is not { } product)
+        if (envelope.Type is not (ProductEventData.Types.Created or ProductEventData.Types.Updated or ProductEventData.Types.Deleted))
         {
-            // Retrying cannot fix a malformed event: DROP sends it to the dead-letter topic (if any) instead.
-            logger.LogWarning("Dropping product event {EventId} of type {EventType}: it lacks an id, a type or a product field", envelope.Id, envelope.Type);
+            // A type this consumer does not know (a future product.updated.v2, say) is never read as v1 data; retrying
+            // cannot help either, so DROP hands it to the dead-letter topic (if any) and it shows up in the logs.
+            logger.LogWarning("Dropping event {EventId} of unknown type {EventType} on {Topic}", envelope.Id, envelope.Type, Topic);
             return TypedResults.Ok(TopicAnswer.Drop);
         }
 
-        var outcome = await index.ApplyEventAsync(envelope.Id, envelope.Type, product with { Deleted = product.Deleted || deleted }, ct);
+        if (envelope.Id is not { Length: > 0 } eventId || envelope.Data?.ToIndexed() is not { } product)
+        {
+            logger.LogWarning("Dropping product event {EventId} of type {EventType}: it lacks an id or a product field", envelope.Id, envelope.Type);
+            return TypedResults.Ok(TopicAnswer.Drop);
+        }
+
+        var outcome = await index.ApplyEventAsync(eventId, envelope.Type, product with { Deleted = product.Deleted || deleted }, ct);
         logger.LogDebug("Product event {EventId} ({EventType}) for {ProductId} v{Version}: {Outcome}", envelope.Id, envelope.Type, product.Id, product.Version, outcome);
         return TypedResults.Ok();
     }

@@ -1,3 +1,4 @@
+using System.Data;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -24,7 +25,10 @@ public sealed class ProductSearch(NpgsqlDataSource dataSource)
     public async Task<SearchPage> SearchAsync(string? text, string? category, int page, int pageSize, CancellationToken ct)
     {
         var terms = text?.Trim() ?? "";
-        await using var batch = dataSource.CreateBatch();
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        // One snapshot for both statements, so the total always counts the same rows the page was taken from.
+        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
+        await using var batch = new NpgsqlBatch(connection, transaction);
         batch.BatchCommands.Add(Command($"""
             SELECT id, sku, name, description, category, price, currency, language,
                    CASE WHEN $1 = '' THEN 0 ELSE ts_rank(document, q.query) END AS rank
@@ -44,7 +48,10 @@ public sealed class ProductSearch(NpgsqlDataSource dataSource)
 
         await reader.NextResultAsync(ct);
         await reader.ReadAsync(ct);
-        return new SearchPage(hits, page, pageSize, reader.GetInt64(0));
+        var total = reader.GetInt64(0);
+        await reader.CloseAsync();
+        await transaction.CommitAsync(ct);
+        return new SearchPage(hits, page, pageSize, total);
     }
 
     private static NpgsqlBatchCommand Command(string sql, string terms, string? category, params int[] paging)

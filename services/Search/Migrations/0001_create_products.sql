@@ -21,7 +21,7 @@ CREATE TABLE products (
     name        text NOT NULL,
     description text,
     category    text NOT NULL,
-    price       numeric(19, 4) NOT NULL,
+    price       numeric NOT NULL,
     currency    char(3) NOT NULL,
     version     bigint NOT NULL,
     deleted     boolean NOT NULL DEFAULT false,

@@ -51,9 +51,20 @@ public static class ComponentFiles
         return Save(root);
     }
 
-    /// <summary>components/pubsub.yaml on <paramref name="redis"/>, with redelivery shortened so a test sees it in seconds.</summary>
-    public static string PubSub(RedisServer redis) => WithMetadata(FolderOf("pubsub.yaml"),
-        ("redisHost", redis.Endpoint), ("processingTimeout", "2000"), ("redeliverInterval", "1000"));
+    /// <summary>
+    /// components/pubsub.yaml on <paramref name="redis"/>, with redelivery shortened so a test sees it in seconds.
+    /// <paramref name="inOrder"/> delivers one message at a time (concurrency 1), so an event published last is handled last.
+    /// </summary>
+    public static string PubSub(RedisServer redis, bool inOrder = false)
+    {
+        var metadata = new List<(string, string)> { ("redisHost", redis.Endpoint), ("processingTimeout", "2000"), ("redeliverInterval", "1000") };
+        if (inOrder)
+        {
+            metadata.Add(("concurrency", "1"));
+        }
+
+        return WithMetadata(FolderOf("pubsub.yaml"), [.. metadata]);
+    }
 
     public static string Resiliency() => File.ReadAllText(FolderOf("resiliency.yaml"));
 
@@ -63,7 +74,12 @@ public static class ComponentFiles
         var metadata = (YamlSequenceNode)((YamlMappingNode)root["spec"])["metadata"];
         foreach (var (name, value) in values)
         {
-            var item = metadata.Children.Cast<YamlMappingNode>().Single(m => m["name"].ToString() == name);
+            var item = metadata.Children.Cast<YamlMappingNode>().SingleOrDefault(m => m["name"].ToString() == name);
+            if (item is null)
+            {
+                metadata.Add(item = new YamlMappingNode { { "name", name } });
+            }
+
             item.Children[new YamlScalarNode("value")] = new YamlScalarNode(value);
         }
 

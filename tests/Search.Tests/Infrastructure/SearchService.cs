@@ -39,14 +39,14 @@ public sealed class SearchService : IAsyncDisposable
     /// <summary>The service's own connection string (its role, its database).</summary>
     public string Database { get; }
 
-    public static async Task<SearchService> StartAsync(SharedServers servers, RedisServer broker, string nameResolutionDirectory)
+    public static async Task<SearchService> StartAsync(SharedServers servers, RedisServer broker, string nameResolutionDirectory, bool inOrder = false)
     {
         var name = "search_" + Guid.NewGuid().ToString("N")[..12];
         var database = new NpgsqlConnectionStringBuilder(servers.Postgres.ConnectionString) { Database = name, Username = name, Password = "search-test" }.ConnectionString;
         var resources = Directory.CreateTempSubdirectory("search-resources-");
         try
         {
-            await File.WriteAllTextAsync(Path.Combine(resources.FullName, "pubsub.yaml"), ComponentFiles.PubSub(broker));
+            await File.WriteAllTextAsync(Path.Combine(resources.FullName, "pubsub.yaml"), ComponentFiles.PubSub(broker, inOrder));
             var app = await DaprApp.StartAsync(new DaprAppOptions
             {
                 AppId = AppId,
