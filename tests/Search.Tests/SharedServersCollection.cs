@@ -1,0 +1,6 @@
+using Dapr.Testing;
+
+namespace Search.Tests;
+
+[CollectionDefinition(SharedServers.Collection)]
+public sealed class SharedServersCollection : ICollectionFixture<SharedServers>;
