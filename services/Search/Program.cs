@@ -9,8 +9,8 @@ builder.AddApplicationServices();
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
-// Not UseDaprDefaults: its CloudEvents middleware hands endpoints only the event's data, and the event handlers need
-// the envelope's id (idempotency) and type as well, so they bind the whole CloudEvent themselves.
+// Not UseDaprDefaults: the event handlers bind the whole CloudEvent (id for idempotency, type, subject, data) rather
+// than the data plus forwarded headers.
 app.MapSubscribeHandler();
 app.MapOpenApi();
 

@@ -58,6 +58,7 @@ public sealed class LocalRun(RunnerOptions options, RunFile runFile, RunnerConso
             if (!options.NoInfra)
             {
                 await infra.StartAsync(shutdown.Requested);
+                await StateStoreDatabases.EnsureAsync(plans.SelectMany(p => p.ResourcesPaths), InfraSettings.For(RepoRoot, getEnvironmentVariable), console.Info, shutdown.Requested);
             }
             return await RunAppsAsync(plans, sidecar, prefixer, supervisor, shutdown);
         }
