@@ -1,0 +1,56 @@
+namespace Benchmarks.Measurement;
+
+/// <summary>How long and how hard each path of a scenario is driven.</summary>
+public sealed record LoadSettings(int Concurrency, TimeSpan Duration, TimeSpan Warmup, TimeSpan Round);
+
+/// <summary>One path's totals over all its measured rounds.</summary>
+public sealed record PathResult(BenchmarkPath Path, LatencyHistogram Histogram, TimeSpan Elapsed, int Rounds)
+{
+    public long Operations => Histogram.Count;
+
+    public double Throughput => Operations / Elapsed.TotalSeconds;
+}
+
+public sealed record ScenarioResult(Scenario Scenario, IReadOnlyList<PathResult> Paths)
+{
+    public PathResult Baseline => Paths.Single(p => p.Path.Role == PathRole.Baseline);
+}
+
+/// <summary>
+/// Runs the paths of a scenario side by side: each is warmed up (nothing recorded), then the measured time is cut into
+/// rounds that alternate between the paths — A B, B A, A B… (with three paths A B C, C B A, …) — so a noisy neighbour,
+/// a GC or a vacuum hits every path alike, and no path always runs right after the same other one. Each path gets the
+/// same measured time in total.
+/// </summary>
+public static class InterleavedComparison
+{
+    public static async Task<ScenarioResult> RunAsync(Scenario scenario, LoadSettings load, TextWriter progress, CancellationToken cancellationToken)
+    {
+        foreach (var path in scenario.Paths)
+        {
+            progress.WriteLine($"[{scenario.Id}] warm-up {path.Name} ({Cli.CommandLine.Format(load.Warmup)})");
+            if (load.Warmup > TimeSpan.Zero)
+            {
+                await ClosedLoopRunner.RunAsync(path, load.Concurrency, load.Warmup, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        var rounds = Math.Max(1, (int)Math.Ceiling(load.Duration / load.Round));
+        var roundLength = load.Duration / rounds;
+        var histograms = scenario.Paths.ToDictionary(p => p, _ => new LatencyHistogram());
+        var elapsed = scenario.Paths.ToDictionary(p => p, _ => TimeSpan.Zero);
+        progress.WriteLine($"[{scenario.Id}] measuring {rounds} round(s) of {Cli.CommandLine.Format(roundLength)} per path, concurrency {load.Concurrency}");
+        for (var round = 0; round < rounds; round++)
+        {
+            var order = round % 2 == 0 ? scenario.Paths : scenario.Paths.Reverse();
+            foreach (var path in order)
+            {
+                var result = await ClosedLoopRunner.RunAsync(path, load.Concurrency, roundLength, cancellationToken).ConfigureAwait(false);
+                histograms[path].Add(result.Histogram);
+                elapsed[path] += result.Elapsed;
+            }
+        }
+
+        return new ScenarioResult(scenario, scenario.Paths.Select(p => new PathResult(p, histograms[p], elapsed[p], rounds)).ToList());
+    }
+}

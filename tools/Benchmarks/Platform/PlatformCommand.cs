@@ -1,0 +1,127 @@
+using System.Globalization;
+using Benchmarks.Cli;
+using Benchmarks.Measurement;
+using Benchmarks.Scenarios;
+
+namespace Benchmarks.Platform;
+
+/// <summary>
+/// <c>platform</c>: state get and save, and publish-to-delivery, through the local sidecar against the same operations
+/// straight on Redis and PostgreSQL, side by side in one run.
+/// </summary>
+public sealed class PlatformCommand : ICommand
+{
+    private static readonly string[] AllScenarios = ["state-get-redis", "state-get-pg", "state-save-redis", "state-save-pg", "publish-redis"];
+
+    public string Name => "platform";
+
+    public string Summary => "the local sidecar against direct Redis/PostgreSQL: state get, state save, publish-to-delivery";
+
+    public string Usage =>
+        "[--duration 10s] [--concurrency 16] [--warmup 3s] [--payload 1024] [--round 1s] [--sidecar process|inproc] " +
+        $"[--scenarios {string.Join(',', AllScenarios)}]";
+
+    public async Task<int> RunAsync(CommandLine arguments, CancellationToken cancellationToken)
+    {
+        var load = new LoadSettings(
+            Concurrency: arguments.Int("concurrency", 16, 1, 1024),
+            Duration: arguments.Duration("duration", TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(100)),
+            Warmup: arguments.Duration("warmup", TimeSpan.FromSeconds(3), TimeSpan.Zero),
+            Round: arguments.Duration("round", TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(100)));
+        var payload = arguments.Int("payload", 1024, 32, 4 * 1024 * 1024);
+        var mode = arguments.String("sidecar", "process") switch
+        {
+            "process" => SidecarMode.Process,
+            "inproc" => SidecarMode.InProcess,
+            var other => throw new UsageException($"--sidecar must be process or inproc, got '{other}'"),
+        };
+        var selected = arguments.String("scenarios", string.Join(',', AllScenarios)).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (selected.Except(AllScenarios).ToList() is { Count: > 0 } unknown)
+        {
+            throw new UsageException($"unknown scenario(s) {string.Join(", ", unknown)}; known: {string.Join(", ", AllScenarios)}");
+        }
+
+        arguments.EnsureAllRead();
+
+        var progress = Console.Error;
+        var loadBefore = MachineInfo.LoadAverage();
+        var results = new List<ScenarioResult>();
+        PlatformEnvironment? environment = null;
+        try
+        {
+            environment = await PlatformEnvironment.StartAsync(mode, progress, cancellationToken).ConfigureAwait(false);
+            foreach (var id in AllScenarios.Where(selected.Contains))
+            {
+                var scenario = await CreateAsync(id, environment, load, payload, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    results.Add(await InterleavedComparison.RunAsync(scenario, load, progress, cancellationToken).ConfigureAwait(false));
+                }
+                finally
+                {
+                    if (scenario.Owned is not null)
+                    {
+                        await scenario.Owned.DisposeAsync().ConfigureAwait(false);
+                    }
+                }
+            }
+
+            PrintReport(environment, mode, load, payload, loadBefore, results);
+        }
+        finally
+        {
+            if (environment is not null)
+            {
+                if (environment.Sidecar is { RecentOutput.Length: > 0 } sidecar)
+                {
+                    progress.WriteLine($"--- what {sidecar.Description} logged (warnings and errors) ---");
+                    progress.WriteLine(sidecar.RecentOutput);
+                }
+
+                await environment.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+
+        return 0;
+    }
+
+    private static Task<Scenario> CreateAsync(string id, PlatformEnvironment env, LoadSettings load, int payload, CancellationToken ct) => id switch
+    {
+        "state-get-redis" => StateScenarios.RedisGetAsync(env, load.Concurrency, payload, ct),
+        "state-get-pg" => StateScenarios.PostgresGetAsync(env, load.Concurrency, payload, ct),
+        "state-save-redis" => StateScenarios.RedisSaveAsync(env, load.Concurrency, payload, ct),
+        "state-save-pg" => StateScenarios.PostgresSaveAsync(env, load.Concurrency, payload, ct),
+        "publish-redis" => PublishScenario.RedisAsync(env, payload, ct),
+        _ => throw new ArgumentOutOfRangeException(nameof(id), id, "unknown scenario"),
+    };
+
+    private static void PrintReport(PlatformEnvironment env, SidecarMode mode, LoadSettings load, int payload, string? loadBefore, IReadOnlyList<ScenarioResult> results)
+    {
+        var output = Console.Out;
+        var rounds = results.Count == 0 ? 0 : results[0].Paths[0].Rounds;
+        ReportPrinter.PrintHeader(output, "Platform benchmark: local sidecar vs direct (closed loop)",
+        [
+            ("load average", $"{loadBefore ?? "n/a"} before, {MachineInfo.LoadAverage() ?? "n/a"} after"),
+            ("sidecar", mode == SidecarMode.Process ? $"child process ({env.Sidecar.Description})" : env.Sidecar.Description),
+            ("servers", $"redis-server on {env.Redis.Endpoint} (no persistence); PostgreSQL on {env.Postgres.Host}:{env.Postgres.Port} (fsync=off); " +
+                        $"PostgreSQL pool {env.PostgresPoolSize} connections on both paths"),
+            ("parameters", $"concurrency {load.Concurrency}, duration {CommandLine.Format(load.Duration)} per path in {rounds} interleaved round(s), " +
+                           $"warm-up {CommandLine.Format(load.Warmup)} per path, payload {payload.ToString(CultureInfo.InvariantCulture)} B JSON"),
+        ]);
+        ReportPrinter.PrintResults(output, results);
+
+        var unmatched = env.SidecarDeliveries.Unmatched;
+        if (unmatched > 0)
+        {
+            output.WriteLine();
+            output.WriteLine($"note: the subscriber app received {unmatched} deliveries nobody waited for (redeliveries or duplicates)");
+        }
+
+        output.WriteLine();
+        output.WriteLine("Reference, daprd v1.17 (Dapr's published performance figures: Kubernetes, 1000 QPS, 16 connections):");
+        output.WriteLine("  state get over gRPC  p50 0.57 ms, +0.12 ms over the direct call");
+        output.WriteLine("  publish over gRPC    p50 0.60 ms, p99 1.87 ms");
+        output.WriteLine("Those are fixed-rate (open-loop) numbers on larger machines; this run is a closed loop on this machine,");
+        output.WriteLine("so compare the overhead columns (+p50, ×) rather than absolute latencies. See tools/Benchmarks/README.md.");
+    }
+}
