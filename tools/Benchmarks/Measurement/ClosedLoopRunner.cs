@@ -3,8 +3,8 @@ using System.Runtime.ExceptionServices;
 
 namespace Benchmarks.Measurement;
 
-/// <summary>What one closed-loop run of one path produced.</summary>
-public sealed record RunResult(LatencyHistogram Histogram, TimeSpan Elapsed)
+/// <summary>What one closed-loop run of one path produced, with the CPU time each watched process used meanwhile.</summary>
+public sealed record RunResult(LatencyHistogram Histogram, TimeSpan Elapsed, IReadOnlyDictionary<string, TimeSpan> Cpu)
 {
     public long Operations => Histogram.Count;
 }
@@ -17,10 +17,12 @@ public sealed record RunResult(LatencyHistogram Histogram, TimeSpan Elapsed)
 /// </summary>
 public static class ClosedLoopRunner
 {
-    public static async Task<RunResult> RunAsync(BenchmarkPath path, int concurrency, TimeSpan duration, CancellationToken cancellationToken)
+    public static async Task<RunResult> RunAsync(
+        BenchmarkPath path, int concurrency, TimeSpan duration, IReadOnlyList<CpuSource> cpu, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(concurrency, 1);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var cpuBefore = CpuSnapshot.Take(cpu);
         var start = Stopwatch.GetTimestamp();
         var end = start + (long)(duration.TotalSeconds * Stopwatch.Frequency);
         var workers = new Task<LatencyHistogram>[concurrency];
@@ -42,13 +44,14 @@ public static class ClosedLoopRunner
         }
 
         var elapsed = Stopwatch.GetElapsedTime(start);
+        var cpuUsed = cpuBefore.Elapsed();
         var histogram = new LatencyHistogram();
         foreach (var worker in workers)
         {
             histogram.Add(worker.Result);
         }
 
-        return new RunResult(histogram, elapsed);
+        return new RunResult(histogram, elapsed, cpuUsed);
     }
 
     private static async Task<LatencyHistogram> WorkAsync(BenchmarkPath path, int worker, long end, CancellationTokenSource stop)

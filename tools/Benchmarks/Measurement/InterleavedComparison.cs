@@ -4,11 +4,14 @@ namespace Benchmarks.Measurement;
 public sealed record LoadSettings(int Concurrency, TimeSpan Duration, TimeSpan Warmup, TimeSpan Round);
 
 /// <summary>One path's totals over all its measured rounds.</summary>
-public sealed record PathResult(BenchmarkPath Path, LatencyHistogram Histogram, TimeSpan Elapsed, int Rounds)
+public sealed record PathResult(BenchmarkPath Path, LatencyHistogram Histogram, TimeSpan Elapsed, int Rounds, IReadOnlyDictionary<string, TimeSpan> Cpu)
 {
     public long Operations => Histogram.Count;
 
     public double Throughput => Operations / Elapsed.TotalSeconds;
+
+    /// <summary>CPU microseconds per operation in the named process, over the measured rounds.</summary>
+    public double CpuMicrosecondsPerOperation(string source) => Cpu[source].TotalMicroseconds / Operations;
 }
 
 public sealed record ScenarioResult(Scenario Scenario, IReadOnlyList<PathResult> Paths)
@@ -24,14 +27,15 @@ public sealed record ScenarioResult(Scenario Scenario, IReadOnlyList<PathResult>
 /// </summary>
 public static class InterleavedComparison
 {
-    public static async Task<ScenarioResult> RunAsync(Scenario scenario, LoadSettings load, TextWriter progress, CancellationToken cancellationToken)
+    public static async Task<ScenarioResult> RunAsync(
+        Scenario scenario, LoadSettings load, IReadOnlyList<CpuSource> cpu, TextWriter progress, CancellationToken cancellationToken)
     {
         foreach (var path in scenario.Paths)
         {
             progress.WriteLine($"[{scenario.Id}] warm-up {path.Name} ({Cli.CommandLine.Format(load.Warmup)})");
             if (load.Warmup > TimeSpan.Zero)
             {
-                await ClosedLoopRunner.RunAsync(path, load.Concurrency, load.Warmup, cancellationToken).ConfigureAwait(false);
+                await ClosedLoopRunner.RunAsync(path, load.Concurrency, load.Warmup, cpu, cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -39,18 +43,23 @@ public static class InterleavedComparison
         var roundLength = load.Duration / rounds;
         var histograms = scenario.Paths.ToDictionary(p => p, _ => new LatencyHistogram());
         var elapsed = scenario.Paths.ToDictionary(p => p, _ => TimeSpan.Zero);
+        var cpuUsed = scenario.Paths.ToDictionary(p => p, _ => cpu.ToDictionary(c => c.Name, _ => TimeSpan.Zero));
         progress.WriteLine($"[{scenario.Id}] measuring {rounds} round(s) of {Cli.CommandLine.Format(roundLength)} per path, concurrency {load.Concurrency}");
         for (var round = 0; round < rounds; round++)
         {
             var order = round % 2 == 0 ? scenario.Paths : scenario.Paths.Reverse();
             foreach (var path in order)
             {
-                var result = await ClosedLoopRunner.RunAsync(path, load.Concurrency, roundLength, cancellationToken).ConfigureAwait(false);
+                var result = await ClosedLoopRunner.RunAsync(path, load.Concurrency, roundLength, cpu, cancellationToken).ConfigureAwait(false);
                 histograms[path].Add(result.Histogram);
                 elapsed[path] += result.Elapsed;
+                foreach (var (source, used) in result.Cpu)
+                {
+                    cpuUsed[path][source] += used;
+                }
             }
         }
 
-        return new ScenarioResult(scenario, scenario.Paths.Select(p => new PathResult(p, histograms[p], elapsed[p], rounds)).ToList());
+        return new ScenarioResult(scenario, scenario.Paths.Select(p => new PathResult(p, histograms[p], elapsed[p], rounds, cpuUsed[p])).ToList());
     }
 }

@@ -50,7 +50,27 @@ public static class ReportPrinter
 
         writer.WriteLine("Overhead over the baseline (+ = path − baseline, × = path / baseline)");
         writer.Write(overhead);
+
+        var sources = results.SelectMany(r => r.Paths).SelectMany(p => p.Cpu.Keys).Distinct().ToList();
+        if (sources.Count > 0)
+        {
+            writer.WriteLine();
+            writer.WriteLine("CPU time per operation, µs (summed over all threads of each process; whatever else the process did meanwhile counts too)");
+            var cpu = new TextTable(["scenario", "path", .. sources, "total"]).LeftAlign(1);
+            foreach (var result in results)
+            {
+                foreach (var path in result.Paths)
+                {
+                    var perOp = sources.Select(path.CpuMicrosecondsPerOperation).ToList();
+                    cpu.Add([result.Scenario.Id, path.Path.Name, .. perOp.Select(Micros), Micros(perOp.Sum())]);
+                }
+            }
+
+            writer.Write(cpu);
+        }
     }
+
+    private static string Micros(double microseconds) => microseconds.ToString("0", CultureInfo.InvariantCulture);
 
     public static string Ms(long nanoseconds) => (nanoseconds / 1e6).ToString("0.000", CultureInfo.InvariantCulture);
 

@@ -50,12 +50,13 @@ public sealed class PlatformCommand : ICommand
         try
         {
             environment = await PlatformEnvironment.StartAsync(mode, progress, cancellationToken).ConfigureAwait(false);
+            var cpu = await environment.CpuSourcesAsync().ConfigureAwait(false);
             foreach (var id in AllScenarios.Where(selected.Contains))
             {
                 var scenario = await CreateAsync(id, environment, load, payload, cancellationToken).ConfigureAwait(false);
                 try
                 {
-                    results.Add(await InterleavedComparison.RunAsync(scenario, load, progress, cancellationToken).ConfigureAwait(false));
+                    results.Add(await InterleavedComparison.RunAsync(scenario, load, cpu, progress, cancellationToken).ConfigureAwait(false));
                 }
                 finally
                 {

@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Net.Http.Json;
+using Benchmarks.Measurement;
 using System.Text.Json;
 using Dapr.Client;
 using Dapr.Testing;
@@ -105,6 +107,7 @@ public sealed class PlatformEnvironment : IAsyncDisposable
             EndPoints = { { Redis.Host, Redis.Port } },
             AbortOnConnectFail = true,
             ClientName = "bench-direct",
+            AllowAdmin = true, // INFO, for redis-server's pid
         }).ConfigureAwait(false);
         _owned.Add(RedisDirect);
 
@@ -183,6 +186,34 @@ public sealed class PlatformEnvironment : IAsyncDisposable
 
             await Task.Delay(50, ct).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// The processes whose CPU time per operation the report shows: this one (SDK client, direct clients, subscriber
+    /// app — and the sidecar too when it runs in-process), the sidecar's, redis-server, and PostgreSQL's postmaster
+    /// with its backends.
+    /// </summary>
+    public async Task<IReadOnlyList<CpuSource>> CpuSourcesAsync()
+    {
+        if (!CpuSource.Supported)
+        {
+            return [];
+        }
+
+        var sources = new List<CpuSource> { CpuSource.Self(Sidecar is SidecarProcess ? "benchmark" : "benchmark+sidecar") };
+        if (Sidecar is SidecarProcess process)
+        {
+            sources.Add(CpuSource.Process("sidecar", process.ProcessId));
+        }
+
+        var info = await RedisDirect.GetServer(Redis.Host, Redis.Port).InfoAsync("server").ConfigureAwait(false);
+        var redisPid = info.SelectMany(g => g).Single(kv => kv.Key == "process_id").Value;
+        sources.Add(CpuSource.Process("redis", int.Parse(redisPid, CultureInfo.InvariantCulture)));
+
+        // postmaster.pid's first line is the postmaster's pid; every backend is its child.
+        var postmaster = (await File.ReadAllLinesAsync(Path.Combine(Postgres.DataDirectory, "postmaster.pid")).ConfigureAwait(false))[0];
+        sources.Add(CpuSource.ProcessTree("postgres", int.Parse(postmaster, CultureInfo.InvariantCulture)));
+        return sources;
     }
 
     /// <summary>Stops everything in reverse order of start; every part is stopped even when one fails, and failures are rethrown.</summary>

@@ -122,6 +122,8 @@ public sealed class SidecarProcess : IRunningSidecar
 
     public bool HasExited => _process.HasExited;
 
+    public int ProcessId => _process.Id;
+
     public int ExitCode => _process.ExitCode;
 
     public string RecentOutput
