@@ -59,11 +59,13 @@ public static class ClosedLoopRunner
         var histogram = new LatencyHistogram();
         try
         {
-            while (Stopwatch.GetTimestamp() < end)
+            // At least one operation per worker, even when a busy thread pool starts the worker after the end.
+            do
             {
                 stop.Token.ThrowIfCancellationRequested();
                 histogram.RecordTicks(await path.Operation(worker, stop.Token).ConfigureAwait(false));
             }
+            while (Stopwatch.GetTimestamp() < end);
         }
         catch (Exception e) when (e is not OperationCanceledException || !stop.IsCancellationRequested)
         {
