@@ -23,7 +23,7 @@ public class InterleavedComparisonTests
         });
         var scenario = new Scenario("s", "test", [Path("A", PathRole.Baseline), Path("B", PathRole.Measured), Path("C", PathRole.Measured)]);
 
-        var result = await InterleavedComparison.RunAsync(scenario,
+        var result = await InterleavedComparison.MeasureAsync(scenario,
             new LoadSettings(Concurrency: 1, Duration: TimeSpan.FromMilliseconds(300), Warmup: TimeSpan.Zero, Round: TimeSpan.FromMilliseconds(100)),
             [], TextWriter.Null, CancellationToken.None);
 

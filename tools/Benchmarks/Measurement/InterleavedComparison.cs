@@ -20,25 +20,32 @@ public sealed record ScenarioResult(Scenario Scenario, IReadOnlyList<PathResult>
 }
 
 /// <summary>
-/// Runs the paths of a scenario side by side: each is warmed up (nothing recorded), then the measured time is cut into
-/// rounds that alternate between the paths — A B, B A, A B… (with three paths A B C, C B A, …) — so a noisy neighbour,
-/// a GC or a vacuum hits every path alike, and no path always runs right after the same other one. Each path gets the
-/// same measured time in total.
+/// Runs the paths of a scenario side by side: each is warmed up (nothing recorded; a command warms up all its scenarios
+/// before it measures any), then the measured time is cut into rounds that alternate between the paths — A B, B A,
+/// A B… (with three paths A B C, C B A, …) — so a noisy neighbour, a GC or a vacuum hits every path alike, and no path
+/// always runs right after the same other one. Each path gets the same measured time in total.
 /// </summary>
 public static class InterleavedComparison
 {
-    public static async Task<ScenarioResult> RunAsync(
-        Scenario scenario, LoadSettings load, IReadOnlyList<CpuSource> cpu, TextWriter progress, CancellationToken cancellationToken)
+    /// <summary>Runs every path for the warm-up time, recording nothing.</summary>
+    public static async Task WarmUpAsync(Scenario scenario, LoadSettings load, TextWriter progress, CancellationToken cancellationToken)
     {
+        if (load.Warmup <= TimeSpan.Zero)
+        {
+            return;
+        }
+
         foreach (var path in scenario.Paths)
         {
             progress.WriteLine($"[{scenario.Id}] warm-up {path.Name} ({Cli.CommandLine.Format(load.Warmup)})");
-            if (load.Warmup > TimeSpan.Zero)
-            {
-                await ClosedLoopRunner.RunAsync(path, load.Concurrency, load.Warmup, cpu, cancellationToken).ConfigureAwait(false);
-            }
+            await ClosedLoopRunner.RunAsync(path, load.Concurrency, load.Warmup, [], cancellationToken).ConfigureAwait(false);
         }
+    }
 
+    /// <summary>The measured rounds; call <see cref="WarmUpAsync"/> first.</summary>
+    public static async Task<ScenarioResult> MeasureAsync(
+        Scenario scenario, LoadSettings load, IReadOnlyList<CpuSource> cpu, TextWriter progress, CancellationToken cancellationToken)
+    {
         var rounds = Math.Max(1, (int)Math.Ceiling(load.Duration / load.Round));
         var roundLength = load.Duration / rounds;
         var histograms = scenario.Paths.ToDictionary(p => p, _ => new LatencyHistogram());

@@ -51,19 +51,32 @@ public sealed class PlatformCommand : ICommand
         {
             environment = await PlatformEnvironment.StartAsync(mode, progress, cancellationToken).ConfigureAwait(false);
             var cpu = await environment.CpuSourcesAsync().ConfigureAwait(false);
-            foreach (var id in AllScenarios.Where(selected.Contains))
+            var scenarios = new List<Scenario>();
+            try
             {
-                var scenario = await CreateAsync(id, environment, load, payload, cancellationToken).ConfigureAwait(false);
-                try
+                foreach (var id in selected.Distinct())
                 {
-                    results.Add(await InterleavedComparison.RunAsync(scenario, load, cpu, progress, cancellationToken).ConfigureAwait(false));
+                    scenarios.Add(await CreateAsync(id, environment, load, payload, cancellationToken).ConfigureAwait(false));
                 }
-                finally
+
+                // Every path of every scenario is warmed up before anything is measured: the JIT of both processes
+                // keeps promoting methods for seconds after a path first runs (longer on a busy machine), and would
+                // otherwise charge that to whichever scenario comes first.
+                foreach (var scenario in scenarios)
                 {
-                    if (scenario.Owned is not null)
-                    {
-                        await scenario.Owned.DisposeAsync().ConfigureAwait(false);
-                    }
+                    await InterleavedComparison.WarmUpAsync(scenario, load, progress, cancellationToken).ConfigureAwait(false);
+                }
+
+                foreach (var scenario in scenarios)
+                {
+                    results.Add(await InterleavedComparison.MeasureAsync(scenario, load, cpu, progress, cancellationToken).ConfigureAwait(false));
+                }
+            }
+            finally
+            {
+                foreach (var owned in scenarios.Select(s => s.Owned).OfType<IAsyncDisposable>())
+                {
+                    await owned.DisposeAsync().ConfigureAwait(false);
                 }
             }
 
@@ -107,7 +120,7 @@ public sealed class PlatformCommand : ICommand
             ("servers", $"redis-server on {env.Redis.Endpoint} (no persistence); PostgreSQL on {env.Postgres.Host}:{env.Postgres.Port} (fsync=off); " +
                         $"PostgreSQL pool {env.PostgresPoolSize} connections on both paths"),
             ("parameters", $"concurrency {load.Concurrency}, duration {CommandLine.Format(load.Duration)} per path in {rounds} interleaved round(s), " +
-                           $"warm-up {CommandLine.Format(load.Warmup)} per path, payload {payload.ToString(CultureInfo.InvariantCulture)} B JSON"),
+                           $"warm-up {CommandLine.Format(load.Warmup)} per path before any measuring, payload {payload.ToString(CultureInfo.InvariantCulture)} B JSON"),
         ]);
         ReportPrinter.PrintResults(output, results);
 
