@@ -74,3 +74,29 @@ public class InterleavedComparisonTests
         Assert.Equal(0.25, overhead.ThroughputRatio);
     }
 }
+
+public class PacingTests
+{
+    [Fact]
+    public void workers_share_the_rate_and_are_staggered_across_one_interval()
+    {
+        var frequency = System.Diagnostics.Stopwatch.Frequency;
+        var first = Pacing.For(rate: 1000, concurrency: 4, worker: 0, start: 0);
+        var third = Pacing.For(rate: 1000, concurrency: 4, worker: 2, start: 0);
+
+        // 1000 ops/s over 4 workers: each one every 4 ms, the third starting half an interval later than the first.
+        Assert.Equal(frequency * 4 / 1000, first.Interval);
+        Assert.Equal(0, first.Next);
+        Assert.Equal(frequency * 4 / 1000 / 2, third.Next);
+    }
+
+    [Fact]
+    public async Task no_slot_is_handed_out_past_the_end()
+    {
+        var pacing = new Pacing(first: 100, interval: 50);
+
+        Assert.True(await pacing.WaitForNextSlotAsync(end: 160, CancellationToken.None));
+        Assert.True(await pacing.WaitForNextSlotAsync(end: 160, CancellationToken.None));
+        Assert.False(await pacing.WaitForNextSlotAsync(end: 160, CancellationToken.None));
+    }
+}

@@ -1,7 +1,7 @@
 namespace Benchmarks.Measurement;
 
-/// <summary>How long and how hard each path of a scenario is driven.</summary>
-public sealed record LoadSettings(int Concurrency, TimeSpan Duration, TimeSpan Warmup, TimeSpan Round);
+/// <summary>How long and how hard each path of a scenario is driven; <paramref name="Rate"/> null = flat out (closed loop).</summary>
+public sealed record LoadSettings(int Concurrency, TimeSpan Duration, TimeSpan Warmup, TimeSpan Round, double? Rate = null);
 
 /// <summary>One path's totals over all its measured rounds.</summary>
 public sealed record PathResult(BenchmarkPath Path, LatencyHistogram Histogram, TimeSpan Elapsed, int Rounds, IReadOnlyDictionary<string, TimeSpan> Cpu)
@@ -38,7 +38,7 @@ public static class InterleavedComparison
         foreach (var path in scenario.Paths)
         {
             progress.WriteLine($"[{scenario.Id}] warm-up {path.Name} ({Cli.CommandLine.Format(load.Warmup)})");
-            await ClosedLoopRunner.RunAsync(path, load.Concurrency, load.Warmup, [], cancellationToken).ConfigureAwait(false);
+            await ClosedLoopRunner.RunAsync(path, load.Concurrency, load.Warmup, [], cancellationToken, load.Rate).ConfigureAwait(false);
         }
     }
 
@@ -57,7 +57,7 @@ public static class InterleavedComparison
             var order = round % 2 == 0 ? scenario.Paths : scenario.Paths.Reverse();
             foreach (var path in order)
             {
-                var result = await ClosedLoopRunner.RunAsync(path, load.Concurrency, roundLength, cpu, cancellationToken).ConfigureAwait(false);
+                var result = await ClosedLoopRunner.RunAsync(path, load.Concurrency, roundLength, cpu, cancellationToken, load.Rate).ConfigureAwait(false);
                 histograms[path].Add(result.Histogram);
                 elapsed[path] += result.Elapsed;
                 foreach (var (source, used) in result.Cpu)

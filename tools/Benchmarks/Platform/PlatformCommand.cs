@@ -18,7 +18,8 @@ public sealed class PlatformCommand : ICommand
     public string Summary => "the local sidecar against direct Redis/PostgreSQL: state get, state save, publish-to-delivery";
 
     public string Usage =>
-        "[--duration 10s] [--concurrency 16] [--warmup 3s] [--payload 1024] [--round 1s] [--sidecar process|inproc] " +
+        "[--duration 10s] [--concurrency 16] [--warmup 3s] [--payload 1024] [--round 1s] [--rate 0 (ops/s per path; 0 = flat out)] " +
+        "[--sidecar process|inproc] " +
         $"[--scenarios {string.Join(',', AllScenarios)}]";
 
     public async Task<int> RunAsync(CommandLine arguments, CancellationToken cancellationToken)
@@ -27,7 +28,8 @@ public sealed class PlatformCommand : ICommand
             Concurrency: arguments.Int("concurrency", 16, 1, 1024),
             Duration: arguments.Duration("duration", TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(100)),
             Warmup: arguments.Duration("warmup", TimeSpan.FromSeconds(3), TimeSpan.Zero),
-            Round: arguments.Duration("round", TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(100)));
+            Round: arguments.Duration("round", TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(100)),
+            Rate: arguments.Int("rate", 0, 0, 1_000_000) is var rate and > 0 ? rate : null);
         var payload = arguments.Int("payload", 1024, 32, 4 * 1024 * 1024);
         var mode = arguments.String("sidecar", "process") switch
         {
@@ -113,16 +115,26 @@ public sealed class PlatformCommand : ICommand
     {
         var output = Console.Out;
         var rounds = results.Count == 0 ? 0 : results[0].Paths[0].Rounds;
-        ReportPrinter.PrintHeader(output, "Platform benchmark: local sidecar vs direct (closed loop)",
+        var shape = load.Rate is { } rate
+            ? $"fixed rate {rate.ToString("0", CultureInfo.InvariantCulture)} ops/s per path over {load.Concurrency} workers"
+            : $"closed loop, {load.Concurrency} workers flat out";
+        ReportPrinter.PrintHeader(output, $"Platform benchmark: local sidecar vs direct ({shape})",
         [
             ("load average", $"{loadBefore ?? "n/a"} before, {MachineInfo.LoadAverage() ?? "n/a"} after"),
             ("sidecar", mode == SidecarMode.Process ? $"child process ({env.Sidecar.Description})" : env.Sidecar.Description),
             ("servers", $"redis-server on {env.Redis.Endpoint} (no persistence); PostgreSQL on {env.Postgres.Host}:{env.Postgres.Port} (fsync=off); " +
                         $"PostgreSQL pool {env.PostgresPoolSize} connections on both paths"),
-            ("parameters", $"concurrency {load.Concurrency}, duration {CommandLine.Format(load.Duration)} per path in {rounds} interleaved round(s), " +
+            ("parameters", $"{shape}, duration {CommandLine.Format(load.Duration)} per path in {rounds} interleaved round(s), " +
                            $"warm-up {CommandLine.Format(load.Warmup)} per path before any measuring, payload {payload.ToString(CultureInfo.InvariantCulture)} B JSON"),
         ]);
         ReportPrinter.PrintResults(output, results);
+
+        if (load.Rate is { } target && results.SelectMany(r => r.Paths).Where(p => p.Throughput < 0.95 * target).ToList() is { Count: > 0 } behind)
+        {
+            output.WriteLine();
+            output.WriteLine($"note: these paths did not keep up with {target.ToString("0", CultureInfo.InvariantCulture)} ops/s, so their latencies include queueing: " +
+                             string.Join("; ", behind.Select(p => $"{p.Path.Name} ({p.Throughput.ToString("0", CultureInfo.InvariantCulture)} ops/s)")));
+        }
 
         var unmatched = env.SidecarDeliveries.Unmatched;
         if (unmatched > 0)

@@ -305,6 +305,9 @@ public sealed class InProcessSidecar : IRunningSidecar
 
     public string RecentOutput => _log.Text;
 
+    /// <summary>The sidecar's own services, for paths that call its building blocks without the transport.</summary>
+    public IServiceProvider Services => _host.Services;
+
     public static async Task<InProcessSidecar> StartAsync(SidecarOptions options, CancellationToken ct)
     {
         var log = new BufferLoggerProvider();

@@ -3,6 +3,7 @@ using System.Reflection;
 using System.Text.Json;
 using Benchmarks.Measurement;
 using Benchmarks.Platform;
+using LocalSidecar.State;
 using LocalSidecar.State.Redis;
 using Npgsql;
 using NpgsqlTypes;
@@ -55,6 +56,7 @@ public static class StateScenarios
                 async (w, _) => Expect(w, await RedisGetDirectAsync(db, storeKeys[w]).ConfigureAwait(false))),
             SidecarGrpcGet(env, RedisStore, keys),
             SidecarHttpGet(env, RedisStore, keys),
+            .. InProcessGet(env, RedisStore, keys),
         ]);
     }
 
@@ -73,6 +75,7 @@ public static class StateScenarios
                 async (w, token) => Expect(w, await PostgresGetDirectAsync(env.PostgresDirect, storeKeys[w], token).ConfigureAwait(false))),
             SidecarGrpcGet(env, PostgresStore, keys),
             SidecarHttpGet(env, PostgresStore, keys),
+            .. InProcessGet(env, PostgresStore, keys),
         ]);
     }
 
@@ -94,6 +97,7 @@ public static class StateScenarios
                 }
             }),
             SidecarGrpcSave(env, RedisStore, keys, documents),
+            .. InProcessSave(env, RedisStore, keys, documents),
         ]));
     }
 
@@ -119,6 +123,7 @@ public static class StateScenarios
                 }
             }),
             SidecarGrpcSave(env, PostgresStore, keys, documents),
+            .. InProcessSave(env, PostgresStore, keys, documents),
         ]));
     }
 
@@ -139,6 +144,48 @@ public static class StateScenarios
     private static BenchmarkPath SidecarGrpcSave(PlatformEnvironment env, string store, string[] keys, BenchDocument[] documents)
         => BenchmarkPath.Timed("sidecar gRPC (SDK SaveStateAsync)", PathRole.Measured,
             (w, token) => env.Dapr.SaveStateAsync(store, keys[w], documents[w], cancellationToken: token));
+
+    /// <summary>
+    /// With the sidecar in-process: its state building block called directly (key prefix, store adapter, the store's
+    /// client), without gRPC, HTTP/2, Kestrel or the SDK. gRPC path − this path = transport and SDK; this path −
+    /// direct = the sidecar's own state code.
+    /// </summary>
+    private static BenchmarkPath[] InProcessGet(PlatformEnvironment env, string store, string[] keys)
+    {
+        if (env.Sidecar is not InProcessSidecar inProcess)
+        {
+            return [];
+        }
+
+        var state = inProcess.Services.GetRequiredService<StateService>();
+        return
+        [
+            BenchmarkPath.Timed(NoTransport, PathRole.Measured, async (w, token) =>
+            {
+                var item = await state.GetAsync(store, keys[w], token).ConfigureAwait(false);
+                Expect(w, item.Data is null ? null : BenchDocument.Parse(item.Data));
+            }),
+        ];
+    }
+
+    /// <summary>As <see cref="InProcessGet"/>, for a save: the bytes as they arrive over gRPC (not JSON-flagged).</summary>
+    private static BenchmarkPath[] InProcessSave(PlatformEnvironment env, string store, string[] keys, BenchDocument[] documents)
+    {
+        if (env.Sidecar is not InProcessSidecar inProcess)
+        {
+            return [];
+        }
+
+        var state = inProcess.Services.GetRequiredService<StateService>();
+        var noMetadata = new Dictionary<string, string>();
+        return
+        [
+            BenchmarkPath.Timed(NoTransport, PathRole.Measured, (w, token) => state.SaveAsync(store,
+                [new SaveItem(keys[w], new StateValue(documents[w].ToUtf8(), IsJson: false), null, Concurrency.Unspecified, noMetadata)], token)),
+        ];
+    }
+
+    private const string NoTransport = "in-process StateService (no transport)";
 
     private static (string[] Keys, BenchDocument[] Documents) SaveInputs(int concurrency, int payload)
         => (Enumerable.Range(0, concurrency).Select(w => $"save-{w}").ToArray(),
