@@ -22,10 +22,15 @@ public sealed record CpuSource(string Name, Func<TimeSpan> Read)
     public static CpuSource Process(string name, int pid) => new(name, () => ProcStat.Read(pid)?.Cpu
         ?? throw new InvalidOperationException($"process {pid} ({name}) is gone"));
 
-    /// <summary>A process and its direct children, e.g. the PostgreSQL postmaster and its backends.</summary>
+    /// <summary>
+    /// A process and its direct children, e.g. the PostgreSQL postmaster and its backends: the root's own CPU, what its
+    /// exited children used (the kernel adds that to the root when it reaps them), and what live children use now —
+    /// so a backend that exits between two reads moves from one term to another instead of vanishing.
+    /// </summary>
     public static CpuSource ProcessTree(string name, int rootPid) => new(name, () =>
     {
-        var total = ProcStat.Read(rootPid)?.Cpu ?? throw new InvalidOperationException($"process {rootPid} ({name}) is gone");
+        var root = ProcStat.Read(rootPid) ?? throw new InvalidOperationException($"process {rootPid} ({name}) is gone");
+        var total = root.Cpu + root.ReapedChildrenCpu;
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
             if (int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)
@@ -66,7 +71,7 @@ internal static class ProcStat
     private static readonly long TicksPerSecond = ClockTicks();
 
     /// <summary>Fields of /proc/{pid}/stat, or null when the process is gone.</summary>
-    public static (int ParentPid, TimeSpan Cpu)? Read(int pid)
+    public static (int ParentPid, TimeSpan Cpu, TimeSpan ReapedChildrenCpu)? Read(int pid)
     {
         string text;
         try
@@ -81,9 +86,12 @@ internal static class ProcStat
         // "pid (comm) state ppid … utime stime …": comm may hold spaces and parentheses, so count from the last ')'.
         var fields = text[(text.LastIndexOf(')') + 2)..].Split(' ');
         var parent = int.Parse(fields[1], CultureInfo.InvariantCulture);
-        var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
-        return (parent, TimeSpan.FromSeconds((double)ticks / TicksPerSecond));
+        // utime, stime, cutime, cstime: fields 14-17 of proc(5), 11-14 here.
+        long Field(int index) => long.Parse(fields[index], CultureInfo.InvariantCulture);
+        return (parent, Seconds(Field(11) + Field(12)), Seconds(Field(13) + Field(14)));
     }
+
+    private static TimeSpan Seconds(long ticks) => TimeSpan.FromSeconds((double)ticks / TicksPerSecond);
 
     private static long ClockTicks()
     {

@@ -49,6 +49,7 @@ public sealed class PlatformCommand : ICommand
         var loadBefore = MachineInfo.LoadAverage();
         var results = new List<ScenarioResult>();
         PlatformEnvironment? environment = null;
+        Exception? failure = null;
         try
         {
             environment = await PlatformEnvironment.StartAsync(mode, progress, cancellationToken).ConfigureAwait(false);
@@ -84,6 +85,11 @@ public sealed class PlatformCommand : ICommand
 
             PrintReport(environment, mode, load, payload, loadBefore, results);
         }
+        catch (Exception e)
+        {
+            failure = e;
+            throw;
+        }
         finally
         {
             if (environment is not null)
@@ -94,7 +100,15 @@ public sealed class PlatformCommand : ICommand
                     progress.WriteLine(sidecar.RecentOutput);
                 }
 
-                await environment.DisposeAsync().ConfigureAwait(false);
+                try
+                {
+                    await environment.DisposeAsync().ConfigureAwait(false);
+                }
+                catch (Exception stopError) when (failure is not null)
+                {
+                    // Keep the failure that ended the run in view, not just the one from cleaning up after it.
+                    throw new AggregateException("the benchmark failed, and stopping its environment failed too", failure, stopError);
+                }
             }
         }
 
