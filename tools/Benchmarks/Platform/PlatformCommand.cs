@@ -161,7 +161,10 @@ public sealed class PlatformCommand : ICommand
         output.WriteLine("Reference, daprd v1.17 (Dapr's published performance figures: Kubernetes, 1000 QPS, 16 connections):");
         output.WriteLine("  state get over gRPC  p50 0.57 ms, +0.12 ms over the direct call");
         output.WriteLine("  publish over gRPC    p50 0.60 ms, p99 1.87 ms");
-        output.WriteLine("Those are fixed-rate (open-loop) numbers on larger machines; this run is a closed loop on this machine,");
-        output.WriteLine("so compare the overhead columns (+p50, ×) rather than absolute latencies. See tools/Benchmarks/README.md.");
+        output.WriteLine(load.Rate is null
+            ? "Those are fixed-rate numbers on larger machines; this run is a closed loop on this machine (--rate 1000 paces it like"
+              + " them), so compare the overhead columns (+p50, ×) rather than absolute latencies. See tools/Benchmarks/README.md."
+            : "Those were measured on larger machines; compare the overhead columns (+p50, ×) rather than absolute latencies."
+              + " See tools/Benchmarks/README.md.");
     }
 }
