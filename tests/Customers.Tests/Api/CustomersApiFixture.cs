@@ -1,5 +1,6 @@
 using Customers.Tests.Infrastructure;
 using Dapr.Testing;
+using Npgsql;
 
 namespace Customers.Tests.Api;
 
@@ -32,18 +33,35 @@ public sealed class CustomersApiFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        if (_app is not null)
+        if (_app is null)
         {
-            await _app.DisposeAsync();
+            return;
         }
 
-        // The slot would keep the shared server's WAL for the rest of the run.
-        await using var admin = new Npgsql.NpgsqlConnection(_servers.Postgres.ConnectionString);
+        await _app.DisposeAsync();
+
+        // The slot would keep the shared server's WAL for the rest of the run. The killed app's WAL sender may take a
+        // moment to notice, and an active slot cannot be dropped.
+        await using var admin = new NpgsqlConnection(_servers.Postgres.ConnectionString);
         await admin.OpenAsync();
-        await using var drop = new Npgsql.NpgsqlCommand("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1 AND NOT active", admin)
+        for (var deadline = DateTime.UtcNow.AddSeconds(10); ; await Task.Delay(100))
         {
-            Parameters = { new() { Value = _app?.Slot ?? "" } },
-        };
-        await drop.ExecuteNonQueryAsync();
+            await using var active = new NpgsqlCommand("SELECT active FROM pg_replication_slots WHERE slot_name = $1", admin) { Parameters = { new() { Value = App.Slot } } };
+            switch (await active.ExecuteScalarAsync())
+            {
+                case null:
+                    return;
+                case false:
+                    await using (var drop = new NpgsqlCommand("SELECT pg_drop_replication_slot($1)", admin) { Parameters = { new() { Value = App.Slot } } })
+                    {
+                        await drop.ExecuteNonQueryAsync();
+                    }
+
+                    return;
+                default:
+                    Assert.True(DateTime.UtcNow < deadline, $"replication slot {App.Slot} is still in use after the app was stopped");
+                    break;
+            }
+        }
     }
 }
