@@ -54,6 +54,7 @@ public sealed class CustomerChangeRelay(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var delay = RetryDelay.Default();
+        var standingBy = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -68,7 +69,9 @@ public sealed class CustomerChangeRelay(
             catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ObjectInUse)
             {
                 // Another instance of the service is relaying; this one stands by and takes over when that one goes.
-                logger.LogInformation("Replication slot {Slot} is in use by another relay ({Message}); standing by", Options.Slot, e.MessageText);
+                logger.Log(standingBy ? LogLevel.Debug : LogLevel.Information,
+                    "Replication slot {Slot} is in use by another relay ({Message}); standing by", Options.Slot, e.MessageText);
+                standingBy = true;
             }
             catch (Exception e)
             {
@@ -91,7 +94,7 @@ public sealed class CustomerChangeRelay(
             new PgOutputReplicationSlot(Options.Slot),
             new PgOutputReplicationOptions(Options.Publication, PgOutputProtocolVersion.V1, binary: true),
             ct);
-        logger.LogInformation("Relaying changes of publication {Publication} from slot {Slot} to {PubSub}/{Topic}",
+        logger.LogDebug("Starting replication of publication {Publication} from slot {Slot} to {PubSub}/{Topic}",
             Options.Publication, Options.Slot, Options.PubSub, Options.Topic);
 
         var confirmation = new SlotConfirmation(replication);

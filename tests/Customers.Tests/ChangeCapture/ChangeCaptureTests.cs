@@ -143,6 +143,23 @@ public sealed class ChangeCaptureTests(ITestOutputHelper output) : IAsyncLifetim
     }
 
     [Fact]
+    public async Task a_customer_deleted_by_another_writer_is_published_as_customer_deleted_with_its_id()
+    {
+        var id = await _app.InsertAsync("ann@example.org", "Ann");
+        await using (var delete = _app.Database.CreateCommand("DELETE FROM customers WHERE id = $1"))
+        {
+            delete.Parameters.Add(new() { Value = id });
+            Assert.Equal(1, await delete.ExecuteNonQueryAsync());
+        }
+
+        var events = await WaitForAsync(e => e.Count == 2, "customer.created.v1 then customer.deleted.v1");
+
+        Assert.Equal(["customer.created.v1", "customer.deleted.v1"], events.Select(e => e.Type));
+        Assert.Equal(id, events[1].CustomerId);
+        Assert.Equal(["id", "committedAt"], events[1].Data.EnumerateObject().Select(p => p.Name));
+    }
+
+    [Fact]
     public async Task fifty_rapid_updates_of_one_customer_are_published_in_the_order_they_were_committed()
     {
         var id = (await CreateThroughApiAsync("ann@example.org", "Ann")).GetProperty("id").GetGuid();
