@@ -9,7 +9,14 @@ namespace Persistence;
 /// </summary>
 public static class DatabaseProvisioner
 {
-    public static async Task EnsureAsync(string adminConnectionString, string serviceConnectionString, CancellationToken ct)
+    public static Task EnsureAsync(string adminConnectionString, string serviceConnectionString, CancellationToken ct)
+        => EnsureAsync(adminConnectionString, serviceConnectionString, replication: false, ct);
+
+    /// <param name="replication">
+    /// Also give the role the REPLICATION attribute, for a service that reads its own database's WAL (change data capture
+    /// through a logical replication slot). Only ever added, never taken away.
+    /// </param>
+    public static async Task EnsureAsync(string adminConnectionString, string serviceConnectionString, bool replication, CancellationToken ct)
     {
         var service = new NpgsqlConnectionStringBuilder(serviceConnectionString);
         var database = service.Database ?? throw new ArgumentException("the service connection string names no database");
@@ -30,6 +37,11 @@ public static class DatabaseProvisioner
                 // CREATE ROLE takes no parameters: quote the identifier and the literal ourselves.
                 var password = service.Password is null ? "" : $" PASSWORD {QuoteLiteral(service.Password)}";
                 await ExecuteAsync(admin, $"CREATE ROLE {QuoteIdentifier(role)} LOGIN{password}", ct);
+            }
+
+            if (replication && !await ExistsAsync(admin, "SELECT 1 FROM pg_roles WHERE rolname = $1 AND rolreplication", role, ct))
+            {
+                await ExecuteAsync(admin, $"ALTER ROLE {QuoteIdentifier(role)} REPLICATION", ct);
             }
 
             if (!await ExistsAsync(admin, "SELECT 1 FROM pg_database WHERE datname = $1", database, ct))

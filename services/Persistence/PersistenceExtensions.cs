@@ -14,7 +14,8 @@ public static class PersistenceExtensions
     /// provisions the database (when <c>ConnectionStrings:{name}-admin</c> is set, i.e. in local development) and applies
     /// the migrations embedded in <paramref name="migrations"/> before the app serves requests.
     /// </summary>
-    public static IHostApplicationBuilder AddServiceDatabase(this IHostApplicationBuilder builder, string name, Assembly migrations)
+    /// <param name="replication">See <see cref="PostgresDatabaseOptions.Replication"/>.</param>
+    public static IHostApplicationBuilder AddServiceDatabase(this IHostApplicationBuilder builder, string name, Assembly migrations, bool replication = false)
     {
         var connectionString = builder.Configuration.GetConnectionString(name)
             ?? throw new InvalidOperationException($"ConnectionStrings:{name} is not configured");
@@ -22,6 +23,7 @@ public static class PersistenceExtensions
         {
             ConnectionString = connectionString,
             AdminConnectionString = builder.Configuration.GetConnectionString(name + "-admin"),
+            Replication = replication,
         };
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(sp => new NpgsqlDataSourceBuilder(connectionString)
@@ -38,7 +40,7 @@ public static class PersistenceExtensions
         {
             if (options.AdminConnectionString is { } admin)
             {
-                await DatabaseProvisioner.EnsureAsync(admin, options.ConnectionString, cancellationToken);
+                await DatabaseProvisioner.EnsureAsync(admin, options.ConnectionString, options.Replication, cancellationToken);
             }
 
             var applied = await SchemaMigrator.MigrateAsync(dataSource, migrations, cancellationToken);

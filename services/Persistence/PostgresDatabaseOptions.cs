@@ -13,4 +13,11 @@ public sealed record PostgresDatabaseOptions
 
     /// <summary>A superuser connection (to the <c>postgres</c> database) used to create the role and database when missing.</summary>
     public string? AdminConnectionString { get; init; }
+
+    /// <summary>
+    /// The service reads its own WAL through logical replication, so local provisioning gives its role REPLICATION.
+    /// In production that attribute is granted with the role, and pg_hba should admit the role to its own database only
+    /// (logical replication connections match ordinary database lines, not the <c>replication</c> keyword).
+    /// </summary>
+    public bool Replication { get; init; }
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using Dapr;
+using Grpc.Net.Client;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
@@ -46,8 +47,9 @@ public static class ServiceDefaultsExtensions
         builder.Services.AddTransient<IStartupFilter, ExceptionHandlerStartupFilter>();
 
         // AddDaprClient reads DAPR_HTTP_ENDPOINT/DAPR_GRPC_ENDPOINT/ports/DAPR_API_TOKEN from IConfiguration, then env.
-        builder.Services.AddDaprClient(client =>
-            client.UseJsonSerializationOptions(new JsonSerializerOptions(JsonSerializerDefaults.Web)));
+        builder.Services.AddDaprClient(client => client
+            .UseJsonSerializationOptions(new JsonSerializerOptions(JsonSerializerDefaults.Web))
+            .UseGrpcChannelOptions(SidecarChannelOptions()));
 
         builder.AddAppApiTokenAuthentication();
 
@@ -55,6 +57,20 @@ public static class ServiceDefaultsExtensions
         // request types of the project that makes the call, so each service calls it in its own Program.cs.
         return builder;
     }
+
+    /// <summary>
+    /// The gRPC channel to the sidecar. After the sidecar went away the channel retries connecting with an exponential
+    /// back-off (gRPC's default: from 1 s up to 120 s) and fails every call at once until its next attempt, so a sidecar
+    /// that is back in a second may stay unreachable for minutes. The sidecar is on loopback: trying again within a
+    /// second is cheap.
+    /// </summary>
+    public static GrpcChannelOptions SidecarChannelOptions() => new()
+    {
+        // As the SDK's own default: cancellation surfaces as OperationCanceledException, not RpcException(Cancelled).
+        ThrowOperationCanceledOnCancellation = true,
+        InitialReconnectBackoff = TimeSpan.FromMilliseconds(100),
+        MaxReconnectBackoff = TimeSpan.FromSeconds(1),
+    };
 
     /// <summary>The Dapr app id when run by a sidecar (APP_ID), else the application name.</summary>
     public static string GetAppId(this IHostApplicationBuilder builder) =>

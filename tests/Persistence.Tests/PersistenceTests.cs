@@ -46,6 +46,31 @@ public sealed class PersistenceTests(SharedServers servers)
     }
 
     [Fact]
+    public async Task provisioning_for_change_data_capture_lets_the_role_create_a_logical_replication_slot_in_its_database()
+    {
+        var name = Unique("cdc");
+        await DatabaseProvisioner.EnsureAsync(servers.Postgres.ConnectionString, ServiceConnection(name), default);
+        // A role that existed before the service asked for replication gets it on the next start.
+        await DatabaseProvisioner.EnsureAsync(servers.Postgres.ConnectionString, ServiceConnection(name), replication: true, default);
+
+        await using var dataSource = NpgsqlDataSource.Create(ServiceConnection(name));
+        await using var create = dataSource.CreateCommand($"SELECT slot_name::text FROM pg_create_logical_replication_slot('{name}', 'pgoutput', true)");
+        Assert.Equal(name, await create.ExecuteScalarAsync());
+    }
+
+    [Fact]
+    public async Task provisioning_without_replication_leaves_the_role_unable_to_read_the_wal()
+    {
+        var name = Unique("nocdc");
+        await DatabaseProvisioner.EnsureAsync(servers.Postgres.ConnectionString, ServiceConnection(name), default);
+
+        await using var dataSource = NpgsqlDataSource.Create(ServiceConnection(name));
+        await using var create = dataSource.CreateCommand($"SELECT pg_create_logical_replication_slot('{name}', 'pgoutput', true)");
+        var error = await Assert.ThrowsAsync<PostgresException>(() => create.ExecuteScalarAsync());
+        Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, error.SqlState);
+    }
+
+    [Fact]
     public async Task migrations_run_once_in_order_even_when_five_instances_start_together()
     {
         var name = Unique("migrate");
