@@ -92,12 +92,8 @@ public abstract class OutboxConformance(SharedServers servers) : IAsyncLifetime
         var marker = delivery.Envelope.GetProperty("id").GetString()!;
 
         var store = _sidecar.Host.Services.GetRequiredService<LocalSidecar.State.StateStoreRegistry>().Stores["statestore"].Store;
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while ((await store.GetAsync(marker, CancellationToken.None)).Exists)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"marker {marker} was not deleted");
-            await Task.Delay(100);
-        }
+        await Eventually.TrueAsync(async () => !(await store.GetAsync(marker, CancellationToken.None)).Exists,
+            TimeSpan.FromSeconds(10), () => $"marker {marker} was not deleted");
     }
 }
 

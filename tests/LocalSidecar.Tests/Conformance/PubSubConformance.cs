@@ -74,12 +74,8 @@ public abstract class PubSubConformance : IAsyncLifetime
 
     private async Task WaitForSubscriptionsAsync()
     {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while ((await SubscriptionsAsync()).GetArrayLength() < 4)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the sidecar did not load the app's subscriptions");
-            await Task.Delay(50);
-        }
+        await Eventually.TrueAsync(async () => (await SubscriptionsAsync()).GetArrayLength() >= 4,
+            TimeSpan.FromSeconds(20), () => "the sidecar did not load the app's subscriptions");
     }
 
     /// <summary>The SDK's metadata type has no subscriptions; the HTTP metadata API lists them.</summary>

@@ -60,11 +60,8 @@ public sealed class SidecarCrashConformance : IAsyncLifetime
     private async Task WaitForSubscriptionAsync()
     {
         using var sidecar = new HttpClient { BaseAddress = _subscriber.SidecarHttp };
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while ((await sidecar.GetFromJsonAsync<System.Text.Json.JsonElement>("/v1.0/metadata")).GetProperty("subscriptions").GetArrayLength() == 0)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the sidecar did not subscribe:\n" + _subscriber.Output);
-            await Task.Delay(100);
-        }
+        await Eventually.TrueAsync(
+            async () => (await sidecar.GetFromJsonAsync<System.Text.Json.JsonElement>("/v1.0/metadata")).GetProperty("subscriptions").GetArrayLength() > 0,
+            TimeSpan.FromSeconds(30), () => "the sidecar did not subscribe:\n" + _subscriber.Output);
     }
 }

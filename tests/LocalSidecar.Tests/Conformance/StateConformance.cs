@@ -123,7 +123,7 @@ public abstract class StateConformance(SharedServers servers) : IAsyncLifetime
         await Dapr.SaveStateAsync(Store, "cart", new Product("SKU-1", "in cart", 1), metadata: new Dictionary<string, string> { ["ttlInSeconds"] = "1" });
         Assert.NotNull(await Dapr.GetStateAsync<Product>(Store, "cart"));
 
-        await WaitUntilAsync(async () => await Dapr.GetStateAsync<Product>(Store, "cart") is null, TimeSpan.FromSeconds(5));
+        await Eventually.TrueAsync(async () => await Dapr.GetStateAsync<Product>(Store, "cart") is null, TimeSpan.FromSeconds(5), () => "the cart did not expire");
     }
 
     [Fact]
@@ -261,20 +261,6 @@ public abstract class StateConformance(SharedServers servers) : IAsyncLifetime
 
         Assert.Equal(StatusCode.InvalidArgument, Assert.IsType<RpcException>(error.InnerException).StatusCode);
         Assert.Null(await Dapr.GetStateAsync<Product>(Store, "bad-ttl"));
-    }
-
-    protected static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail($"condition not met within {timeout}");
-            }
-
-            await Task.Delay(100);
-        }
     }
 }
 

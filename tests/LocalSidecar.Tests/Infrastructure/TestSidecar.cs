@@ -51,15 +51,7 @@ public sealed class TestSidecar : IAsyncDisposable
             AppApiToken = appApiToken,
             NameResolutionDirectory = nameResolutionDirectory ?? Path.Combine(resources.FullName, ".names"),
         };
-        var host = await SidecarHost.StartAsync(options, logging => logging.SetMinimumLevel(LogLevel.Warning));
-        var builder = new DaprClientBuilder().UseGrpcEndpoint(host.GrpcEndpoint).UseHttpEndpoint(host.HttpEndpoint);
-        if (apiToken is not null)
-        {
-            builder.UseDaprApiToken(apiToken);
-        }
-
-        var http = new HttpClient { BaseAddress = new Uri(host.HttpEndpoint) };
-        return new TestSidecar(host, builder.Build(), http, resources);
+        return await StartHostAsync(options, resources);
     }
 
     /// <summary>Stops this sidecar and starts a new one with the same identity, ports and resources, as after a crash.</summary>
@@ -69,9 +61,19 @@ public sealed class TestSidecar : IAsyncDisposable
         await Host.DisposeAsync();
         Client.Dispose();
         Http.Dispose();
+        return await StartHostAsync(options, Resources);
+    }
+
+    private static async Task<TestSidecar> StartHostAsync(SidecarOptions options, DirectoryInfo resources)
+    {
         var host = await SidecarHost.StartAsync(options, logging => logging.SetMinimumLevel(LogLevel.Warning));
-        var client = new DaprClientBuilder().UseGrpcEndpoint(host.GrpcEndpoint).UseHttpEndpoint(host.HttpEndpoint).Build();
-        return new TestSidecar(host, client, new HttpClient { BaseAddress = new Uri(host.HttpEndpoint) }, Resources);
+        var builder = new DaprClientBuilder().UseGrpcEndpoint(host.GrpcEndpoint).UseHttpEndpoint(host.HttpEndpoint);
+        if (options.ApiToken is not null)
+        {
+            builder.UseDaprApiToken(options.ApiToken);
+        }
+
+        return new TestSidecar(host, builder.Build(), new HttpClient { BaseAddress = new Uri(host.HttpEndpoint) }, resources);
     }
 
     public async ValueTask DisposeAsync()

@@ -66,10 +66,10 @@ public sealed class SidecarHost : IAsyncDisposable
         {
             stateStores = await CreateStateStoresAsync(resources.Components, options, time, loggers, cancellationToken);
             pubsub = await PubSubRuntime.CreateAsync(options.AppId, resources.Components, resources.Resiliencies, loggers, time, cancellationToken);
-            var app = Build(options, resources, stateStores, pubsub, time, configureLogging);
+            var names = new NameResolution(options.NameResolutionDirectory);
+            var app = Build(options, resources, stateStores, pubsub, names, time, configureLogging);
             await app.StartAsync(cancellationToken);
 
-            var names = new NameResolution(options.NameResolutionDirectory);
             var address = new SidecarAddress(options.AppId, options.HttpPort, options.GrpcPort, options.AppPort, Environment.ProcessId);
             names.Register(address);
             app.Logger.LogInformation("local sidecar for app id {AppId} ready: HTTP {Http}, gRPC {Grpc}, {Count} component(s)",
@@ -127,7 +127,7 @@ public sealed class SidecarHost : IAsyncDisposable
     }
 
     private static WebApplication Build(SidecarOptions options, LoadedResources resources, StateStoreRegistry stateStores, PubSubRuntime pubsub,
-        TimeProvider time, Action<ILoggingBuilder> configureLogging)
+        NameResolution names, TimeProvider time, Action<ILoggingBuilder> configureLogging)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -141,7 +141,7 @@ public sealed class SidecarHost : IAsyncDisposable
         var services = builder.Services;
         services.AddSingleton(options);
         services.AddSingleton(time);
-        services.AddSingleton(new NameResolution(options.NameResolutionDirectory));
+        services.AddSingleton(names);
         services.AddSingleton(stateStores);
         services.AddSingleton(pubsub.Registry);
         services.AddSingleton(pubsub.Publisher);
