@@ -13,6 +13,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting.FaultInjection;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
@@ -45,6 +46,13 @@ public static class ServiceDefaultsExtensions
         // Registered here rather than in MapDefaultEndpoints so the handler wraps the whole pipeline,
         // including routing and authentication, whatever order a service's Program.cs uses.
         builder.Services.AddTransient<IStartupFilter, ExceptionHandlerStartupFilter>();
+
+        // Off unless configured: fault-injection tests switch it on per process (see FaultInjectionMiddleware).
+        if (builder.Configuration.GetValue<bool>("FaultInjection:Enabled"))
+        {
+            builder.Services.AddSingleton<FaultRules>();
+            builder.Services.AddTransient<IStartupFilter, FaultInjectionStartupFilter>();
+        }
 
         // AddDaprClient reads DAPR_HTTP_ENDPOINT/DAPR_GRPC_ENDPOINT/ports/DAPR_API_TOKEN from IConfiguration, then env.
         builder.Services.AddDaprClient(client => client
