@@ -7,8 +7,12 @@ namespace Inventory.Apis;
 public sealed record SetStockRequest([Required, Range(0, Limits.MaxOnHand)] int? OnHand);
 
 /// <summary>The body of <c>POST /reservations/{orderId}</c>.</summary>
+/// <remarks>
+/// A list, not an array: .NET 10's validation generator descends into generic collections but not into arrays, so with
+/// an array the lines' own attributes would never be checked.
+/// </remarks>
 public sealed record ReserveRequest(
-    [Required, MinLength(1), MaxLength(Limits.MaxLines)] ReservationLineRequest[]? Lines);
+    [Required, MinLength(1), MaxLength(Limits.MaxLines)] IReadOnlyList<ReservationLineRequest>? Lines);
 
 public sealed record ReservationLineRequest(
     [Required, RegularExpression(Identifiers.SkuPattern, ErrorMessage = "Sku " + Identifiers.SkuMessage)] string? Sku,
