@@ -40,24 +40,27 @@ public static class OrdersApi
         CheckoutRequest request, OrderStore orders, CustomerDirectory customers, TimeProvider time, CancellationToken ct)
     {
         // Shapes are checked by the validation filter before this runs; these are the rules across fields.
-        var lines = request.Lines!.Select(line => line.ToLine()).ToList();
         var customerIdValid = Guid.TryParse(request.CustomerId, out var customerId);
+        var noNullLine = request.Lines!.All(line => line is not null);
         if (ValidationProblems.Collect()
             .Require(customerIdValid, nameof(CheckoutRequest.CustomerId), "CustomerId must be the id of a customer (a UUID).")
-            .Require(lines.DistinctBy(line => line.ProductId, StringComparer.Ordinal).Count() == lines.Count,
+            .Require(noNullLine, nameof(CheckoutRequest.Lines), "A line must not be null.")
+            .Require(!noNullLine || request.Lines!.DistinctBy(line => line.ProductId, StringComparer.Ordinal).Count() == request.Lines!.Count,
                 nameof(CheckoutRequest.Lines), "Each product may appear in one line only.")
             .ToProblem() is { } invalid)
         {
             return invalid;
         }
 
-        if (Checkout.Price(lines) is Pricing.MixedCurrencies mixed)
+        var lines = request.Lines!.Select(line => line.ToLine()).ToList();
+        var pricing = Checkout.Price(lines);
+        if (pricing is Pricing.MixedCurrencies mixed)
         {
             return Problem(StatusCodes.Status422UnprocessableEntity, Checkout.MixedCurrenciesCode, "Lines in more than one currency",
                 $"An order is paid in one currency; the lines are in {string.Join(", ", mixed.Currencies)}.");
         }
 
-        var price = (Pricing.Priced)Checkout.Price(lines);
+        var price = (Pricing.Priced)pricing;
         var orderId = request.OrderId!;
 
         // A repeat needs no customer lookup, and must not fail because the customer changed or is gone since.

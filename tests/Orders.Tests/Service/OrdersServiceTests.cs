@@ -177,6 +177,7 @@ public sealed class OrdersServiceTests(OrdersSystem system) : IClassFixture<Orde
         { """{ "orderId": "bad-3", "customerId": "0190a1b2-0000-7000-8000-000000000001", "lines": [{ "productId": "p", "sku": "s", "name": "n", "unitPrice": 1, "currency": "EUR", "quantity": 0 }] }""", "Quantity" },
         { """{ "orderId": "bad-4", "customerId": "0190a1b2-0000-7000-8000-000000000001", "lines": [{ "productId": "p", "sku": "s", "name": "n", "unitPrice": -1, "currency": "EUR", "quantity": 1 }] }""", "UnitPrice" },
         { """{ "orderId": "bad-5", "customerId": "0190a1b2-0000-7000-8000-000000000001", "lines": [{ "productId": "p", "sku": "s", "name": "n", "unitPrice": 1, "currency": "euro", "quantity": 1 }] }""", "Currency" },
+        { """{ "orderId": "bad-7", "customerId": "0190a1b2-0000-7000-8000-000000000001", "lines": [null] }""", "Lines" },
         { """{ "orderId": "bad-6", "customerId": "0190a1b2-0000-7000-8000-000000000001", "lines": [{ "productId": "p", "sku": "s", "name": "n", "unitPrice": 1, "currency": "EUR", "quantity": 1 }, { "productId": "p", "sku": "s", "name": "n", "unitPrice": 1, "currency": "EUR", "quantity": 2 }] }""", "Lines" },
     };
 
