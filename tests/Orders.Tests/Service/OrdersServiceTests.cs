@@ -85,6 +85,20 @@ public sealed class OrdersServiceTests(OrdersSystem system) : IClassFixture<Orde
     }
 
     [Fact]
+    public async Task the_commit_wakes_the_relay_so_the_saga_starts_long_before_the_next_poll()
+    {
+        var customerId = await system.CreateCustomerAsync();
+        var orderId = NewOrderId();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        await PlaceAsync(orderId, customerId);
+        await Eventually.ThatAsync(async () => (await system.SagaStartsAsync(orderId)).Count > 0, "the saga start", () => system.Output);
+
+        // The poll comes once a minute here (OrdersSystem.PollInterval); seconds are generous for two busy cores.
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"the saga started {clock.Elapsed} after the checkout");
+    }
+
+    [Fact]
     public async Task ten_parallel_identical_checkouts_make_one_order_and_start_one_saga()
     {
         var customerId = await system.CreateCustomerAsync();

@@ -21,6 +21,7 @@ public sealed class OrdersSystem : IAsyncLifetime
     public const string OrdersTopic = "orders";
     public const string CustomersTopic = "customers";
     public const string Password = "orders-dev";
+    public const string PollInterval = "00:01:00";
 
     // The same process-wide servers as the collection fixture (SharedServers keeps them in a static).
     private readonly SharedServers _servers = new();
@@ -105,6 +106,9 @@ public sealed class OrdersSystem : IAsyncLifetime
             {
                 ["ConnectionStrings__orders"] = postgres.ConnectionStringFor(ordersDatabase, ordersDatabase, Password),
                 ["ConnectionStrings__orders-admin"] = postgres.ConnectionString,
+                // Far longer than any test waits for a saga start or an event: what arrives in time was woken by the
+                // commit's signal, not found by the poll.
+                ["Outbox__PollInterval"] = PollInterval,
                 ["Logging__Console__TimestampFormat"] = "HH:mm:ss.fff ",
             },
         });
