@@ -37,7 +37,8 @@ public sealed class CheckoutSystem : IAsyncLifetime
         _apps = await CheckoutApps.StartAsync(_servers.Postgres, _servers.Redis, new SagaSettings
         {
             ApprovalThreshold = ApprovalThreshold,
-            ApprovalTimeout = TimeSpan.FromSeconds(3),
+            // Long enough for the crash test to restart the workflow app and its sidecar while a saga waits for approval.
+            ApprovalTimeout = TimeSpan.FromSeconds(15),
             RetryMaxAttempts = RetryMaxAttempts,
             RetryFirstInterval = TimeSpan.FromMilliseconds(200),
             RetryMaxInterval = TimeSpan.FromMilliseconds(500),
