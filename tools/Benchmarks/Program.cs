@@ -1,10 +1,11 @@
 using Benchmarks.Cli;
 using Benchmarks.Platform;
 using Benchmarks.Services.Cart;
+using Benchmarks.Services.Search;
 
 // The benchmark program: `dotnet run -c Release --project tools/Benchmarks -- <command> [flags]`.
 // Each benchmark is a subcommand; a new one implements ICommand and is listed here.
-ICommand[] commands = [new PlatformCommand(), new CartCommand()];
+ICommand[] commands = [new PlatformCommand(), new CartCommand(), new SearchCommand()];
 
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
 {
