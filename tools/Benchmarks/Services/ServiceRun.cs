@@ -58,7 +58,8 @@ public static class ServiceRun
         [
             ("load average", $"{loadBefore ?? "n/a"} before, {MachineInfo.LoadAverage() ?? "n/a"} after"),
             .. parameters,
-            ("load", $"{LoadFlags.Describe(load)}, duration {CommandLine.Format(load.Duration)} per path in {rounds} interleaved round(s), " +
+            ("load", $"{LoadFlags.Describe(load)}, duration {CommandLine.Format(load.Duration)} per path " +
+                     (rounds > 1 ? $"in {rounds} interleaved rounds, " : "in one run, ") +
                      $"warm-up {CommandLine.Format(load.Warmup)} per path before any measuring"),
         ]);
         ReportPrinter.PrintResults(output, results);
