@@ -145,12 +145,14 @@ public sealed class CdcCommand : ICommand
         ], results,
         [
             "Two clocks on the same updates. committedAt is the commit time the relay reads from the WAL (PostgreSQL's clock,\n" +
-            "taken before the commit record is flushed): arrival − committedAt is the whole pipeline, as the service's own\n" +
-            "customers.cdc.commit_to_publish metric counts it; same machine, same clock. The client clock starts when the\n" +
+            "taken before the commit record is flushed): arrival − committedAt is the whole pipeline, from where the service's\n" +
+            "own customers.cdc.commit_to_publish metric starts; same machine, same clock. The client clock starts when the\n" +
             "UPDATE's autocommit returned to the writer (Stopwatch, same process as the subscriber): what a writer that then\n" +
             $"waits for its event sees. Events that were not benchmark updates (seeds, redeliveries): {arrivals.Others.ToString(CultureInfo.InvariantCulture)}.\n" +
-            $"The last events arrived {draining.Elapsed.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture)} ms after the last commit; " +
-            "ops/s of the arrival rows is commits per second of the run. The CPU columns cover the run (one set of numbers for all rows).",
+            $"The last events arrived {draining.Elapsed.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture)} ms after the last commit. " +
+            $"{latencies.BeforeWriterResumed.ToString(CultureInfo.InvariantCulture)} events reached the subscriber before their writer\n" +
+            "resumed after its UPDATE (counted as 0 on the client clock). ops/s of the arrival rows is commits per second of the\n" +
+            "run; the CPU columns cover the whole run, one set of numbers for all rows.",
             ServiceRun.AgainstTarget("CDC, WAL commit → subscriber", results[0].Paths[0], 50),
         ]);
         return 0;

@@ -14,10 +14,13 @@ public sealed class CdcLatencies(CdcArrivals arrivals, TimeSpan deliveryTimeout)
     private readonly Lock _gate = new();
 
     /// <summary>Arrival − the commit time in the event (<c>committedAt</c>, from the WAL).</summary>
-    public LatencyHistogram FromWalCommit { get; private set; } = new();
+    public LatencyHistogram FromWalCommit { get; } = new();
 
     /// <summary>Arrival − the moment the writer's autocommit UPDATE returned (this process's Stopwatch).</summary>
-    public LatencyHistogram FromClientCommit { get; private set; } = new();
+    public LatencyHistogram FromClientCommit { get; } = new();
+
+    /// <summary>Events that arrived before their writer had seen its UPDATE return (recorded as 0 on the client clock).</summary>
+    public long BeforeWriterResumed { get; private set; }
 
     /// <summary>Awaits the event of update <paramref name="seq"/>, committed at <paramref name="committedTimestamp"/>.</summary>
     /// <param name="record">False during warm-up: the event is still awaited, so its backlog is drained before measuring.</param>
@@ -63,10 +66,18 @@ public sealed class CdcLatencies(CdcArrivals arrivals, TimeSpan deliveryTimeout)
             throw new InvalidOperationException($"update {seq} arrived at {arrival.ArrivalUtc:O}, before its commit time {arrival.CommittedAtUtc:O}: the clocks disagree");
         }
 
+        // The event can reach the subscriber before the writer's continuation runs after its UPDATE returned (the
+        // server has committed and answered; the writer's thread just has not been scheduled yet, common on a busy
+        // machine). That arrival counts as 0 on the client clock, and how often it happened is reported.
+        var sinceClientCommit = arrival.ArrivalTimestamp - committedTimestamp;
         lock (_gate)
         {
             FromWalCommit.Record((long)(sinceWalCommit.TotalMicroseconds * 1000));
-            FromClientCommit.RecordTicks(arrival.ArrivalTimestamp - committedTimestamp);
+            FromClientCommit.RecordTicks(Math.Max(0, sinceClientCommit));
+            if (sinceClientCommit < 0)
+            {
+                BeforeWriterResumed++;
+            }
         }
     }
 }
