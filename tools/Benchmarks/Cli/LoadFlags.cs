@@ -20,5 +20,5 @@ public static class LoadFlags
     public static string Describe(LoadSettings load)
         => load.Rate is { } rate
             ? $"fixed rate {rate.ToString("0", System.Globalization.CultureInfo.InvariantCulture)} ops/s per path over {load.Concurrency} workers"
-            : $"closed loop, {load.Concurrency} workers flat out";
+            : $"closed loop, {load.Concurrency} worker{(load.Concurrency == 1 ? "" : "s")} flat out";
 }

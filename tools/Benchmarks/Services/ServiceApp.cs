@@ -1,4 +1,3 @@
-using System.Globalization;
 using Dapr.Testing;
 using Dapr.Testing.Apps;
 using Benchmarks.Platform;
@@ -87,6 +86,4 @@ public sealed class ServiceApp : IAsyncDisposable
         await _app.DisposeAsync().ConfigureAwait(false);
         _resources.Delete(recursive: true);
     }
-
-    public static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
 }
