@@ -11,13 +11,15 @@ internal static class Extensions
 
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
-        // Provisions the role and database (development) before Marten's own start-up step creates its tables:
-        // hosted services start in the order they were added. Marten keeps its schema itself, so no SQL migrations.
+        // Marten keeps its own schema, so there are no SQL migrations; AddServiceDatabase still provisions the role and
+        // database (development) before EventStoreSchema, added after it, creates Marten's tables: hosted services start
+        // in the order they were added. Marten's ApplyAllDatabaseChangesOnStartup would put itself first, before the
+        // database exists.
         builder.AddServiceDatabase(DatabaseName, typeof(Extensions).Assembly);
         builder.Services.AddMarten(EventStore.Configure)
             .UseNpgsqlDataSource()
-            .UseLightweightSessions()
-            .ApplyAllDatabaseChangesOnStartup();
+            .UseLightweightSessions();
+        builder.Services.AddHostedService<EventStoreSchema>();
 
         // Marten reports on its own ActivitySource and Meter, both named "Marten".
         builder.Services.AddOpenTelemetry()
