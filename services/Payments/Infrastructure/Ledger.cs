@@ -232,8 +232,15 @@ public sealed class Ledger(IDocumentStore store, NpgsqlDataSource dataSource, Le
     /// <summary>
     /// Another command committed to one of the streams (or created it, or used the same deposit id) after this one read it.
     /// </summary>
+    /// <remarks>
+    /// Marten reports two commits that both start a stream, and two that both append the next version of one stream
+    /// (the (stream_id, version) key of mt_events), as Marten.Exceptions.ExistingStreamIdCollisionException.
+    /// </remarks>
     private static bool IsConcurrencyConflict(Exception e) =>
-        e is ConcurrencyException or EventStreamUnexpectedMaxEventIdException or ExistingStreamIdCollisionException or DocumentAlreadyExistsException;
+        e is ConcurrencyException
+            or EventStreamUnexpectedMaxEventIdException
+            or ExistingStreamIdCollisionException or Marten.Exceptions.ExistingStreamIdCollisionException
+            or DocumentAlreadyExistsException;
 
     /// <summary>Random, growing up to 50 ms: losers that wait the same time would only collide again.</summary>
     private static TimeSpan Backoff(int attempt) =>

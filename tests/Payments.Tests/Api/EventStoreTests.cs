@@ -26,7 +26,7 @@ public sealed class EventStoreTests(PaymentsApiFixture fixture) : IClassFixture<
         }
 
         await using (var append = new Npgsql.NpgsqlCommand(
-            "INSERT INTO mt_events (id, stream_id, version, data, type) VALUES ($1, $2, 1, $3::jsonb, $4)", connection, transaction))
+            "INSERT INTO mt_events (seq_id, id, stream_id, version, data, type) VALUES (nextval('mt_events_sequence'), $1, $2, 1, $3::jsonb, $4)", connection, transaction))
         {
             append.Parameters.Add(new() { Value = Guid.NewGuid() });
             append.Parameters.Add(new() { Value = accountId });
