@@ -13,6 +13,9 @@ public sealed record Outcome<T>(T? Value, Rejection? Rejection) where T : class;
 /// <summary>A command kept losing the race for its streams; a fault (5xx), so the caller retries later.</summary>
 public sealed class LedgerContentionException(string message, Exception inner) : Exception(message, inner);
 
+/// <summary>A stream's snapshot was missing and has been rebuilt from its events; the command must run again.</summary>
+public sealed class SnapshotRebuiltException(string streamKey) : Exception($"the snapshot of stream {streamKey} was missing and has been rebuilt");
+
 /// <summary>
 /// Runs the ledger's commands against Marten: fetch the streams a command touches for writing, let the pure decision
 /// pick the events, append them to every stream and commit once. Marten checks each stream's version at the commit;
@@ -30,7 +33,7 @@ public sealed class Ledger(IDocumentStore store, NpgsqlDataSource dataSource, Le
     public Task<Outcome<Account>> DepositAsync(Deposit command, CancellationToken ct) =>
         RunAsync("deposit", async session =>
         {
-            var account = await session.Events.FetchForWriting<Account>(command.AccountId, ct);
+            var account = await FetchAsync<Account>(session, command.AccountId, ct);
             var receipt = await session.LoadAsync<DepositReceipt>(command.DepositId, ct);
             var decision = AccountDecisions.Deposit(account.Aggregate, receipt, command);
             if (decision.Appends.Count > 0)
@@ -47,7 +50,7 @@ public sealed class Ledger(IDocumentStore store, NpgsqlDataSource dataSource, Le
     public Task<Outcome<Account>> CloseAsync(string accountId, CancellationToken ct) =>
         RunAsync("close", async session =>
         {
-            var account = await session.Events.FetchForWriting<Account>(accountId, ct);
+            var account = await FetchAsync<Account>(session, accountId, ct);
             if (account.Aggregate is null)
             {
                 return new Outcome<Account>(null, null);
@@ -61,8 +64,8 @@ public sealed class Ledger(IDocumentStore store, NpgsqlDataSource dataSource, Le
     public Task<Outcome<Payment>> AuthorizeAsync(Authorize command, CancellationToken ct) =>
         RunAsync("authorize", async session =>
         {
-            var payment = await session.Events.FetchForWriting<Payment>(StreamKeys.Payment(command.OrderId), ct);
-            var account = await session.Events.FetchForWriting<Account>(command.AccountId, ct);
+            var payment = await FetchAsync<Payment>(session, StreamKeys.Payment(command.OrderId), ct);
+            var account = await FetchAsync<Account>(session, command.AccountId, ct);
             var decision = PaymentDecisions.Authorize(payment.Aggregate, account.Aggregate, command);
             await CommitAsync(session, decision, ct, Stream(payment), Stream(account));
             return Result(decision, PaymentAfter(payment, decision));
@@ -71,15 +74,15 @@ public sealed class Ledger(IDocumentStore store, NpgsqlDataSource dataSource, Le
     public Task<Outcome<Payment>> CaptureAsync(string orderId, CancellationToken ct) =>
         RunAsync("capture", async session =>
         {
-            var payment = await session.Events.FetchForWriting<Payment>(StreamKeys.Payment(orderId), ct);
+            var payment = await FetchAsync<Payment>(session, StreamKeys.Payment(orderId), ct);
             if (payment.Aggregate is not { Status: PaymentStatus.Authorized, AccountId: { } accountId })
             {
                 var refused = PaymentDecisions.Capture(orderId, payment.Aggregate, null, null);
                 return Result(refused, payment.Aggregate);
             }
 
-            var customer = await session.Events.FetchForWriting<Account>(accountId, ct);
-            var merchant = await session.Events.FetchForWriting<Account>(SystemAccounts.Merchant, ct);
+            var customer = await FetchAsync<Account>(session, accountId, ct);
+            var merchant = await FetchAsync<Account>(session, SystemAccounts.Merchant, ct);
             var decision = PaymentDecisions.Capture(orderId, payment.Aggregate, customer.Aggregate, merchant.Aggregate);
             await CommitAsync(session, decision, ct, Stream(payment), Stream(customer), Stream(merchant));
             return Result(decision, PaymentAfter(payment, decision));
@@ -88,11 +91,11 @@ public sealed class Ledger(IDocumentStore store, NpgsqlDataSource dataSource, Le
     public Task<Outcome<Payment>> VoidAsync(string orderId, CancellationToken ct) =>
         RunAsync("void", async session =>
         {
-            var payment = await session.Events.FetchForWriting<Payment>(StreamKeys.Payment(orderId), ct);
+            var payment = await FetchAsync<Payment>(session, StreamKeys.Payment(orderId), ct);
             var decision = PaymentDecisions.Void(orderId, payment.Aggregate);
             if (payment.Aggregate is { Status: PaymentStatus.Authorized, AccountId: { } accountId })
             {
-                var customer = await session.Events.FetchForWriting<Account>(accountId, ct);
+                var customer = await FetchAsync<Account>(session, accountId, ct);
                 await CommitAsync(session, decision, ct, Stream(payment), Stream(customer));
             }
             else
@@ -106,11 +109,11 @@ public sealed class Ledger(IDocumentStore store, NpgsqlDataSource dataSource, Le
     public Task<Outcome<Payment>> RefundAsync(string orderId, CancellationToken ct) =>
         RunAsync("refund", async session =>
         {
-            var payment = await session.Events.FetchForWriting<Payment>(StreamKeys.Payment(orderId), ct);
+            var payment = await FetchAsync<Payment>(session, StreamKeys.Payment(orderId), ct);
             if (payment.Aggregate is { Status: PaymentStatus.Captured, AccountId: { } accountId })
             {
-                var merchant = await session.Events.FetchForWriting<Account>(SystemAccounts.Merchant, ct);
-                var customer = await session.Events.FetchForWriting<Account>(accountId, ct);
+                var merchant = await FetchAsync<Account>(session, SystemAccounts.Merchant, ct);
+                var customer = await FetchAsync<Account>(session, accountId, ct);
                 var decision = PaymentDecisions.Refund(orderId, payment.Aggregate, merchant.Aggregate);
                 await CommitAsync(session, decision, ct, Stream(payment), Stream(merchant), Stream(customer));
                 return Result(decision, PaymentAfter(payment, decision));
@@ -124,9 +127,9 @@ public sealed class Ledger(IDocumentStore store, NpgsqlDataSource dataSource, Le
     public Task<Outcome<Transfer>> DebitAsync(Debit command, CancellationToken ct) =>
         RunAsync("transfer-debit", async session =>
         {
-            var transfer = await session.Events.FetchForWriting<Transfer>(StreamKeys.Transfer(command.TransferId), ct);
-            var from = await session.Events.FetchForWriting<Account>(command.From, ct);
-            var inFlight = await session.Events.FetchForWriting<Account>(SystemAccounts.TransfersInFlight, ct);
+            var transfer = await FetchAsync<Transfer>(session, StreamKeys.Transfer(command.TransferId), ct);
+            var from = await FetchAsync<Account>(session, command.From, ct);
+            var inFlight = await FetchAsync<Account>(session, SystemAccounts.TransfersInFlight, ct);
             var decision = TransferDecisions.Debit(transfer.Aggregate, from.Aggregate, inFlight.Aggregate, command);
             await CommitAsync(session, decision, ct, Stream(transfer), Stream(from), Stream(inFlight));
             return Result(decision, TransferAfter(transfer, decision));
@@ -135,10 +138,10 @@ public sealed class Ledger(IDocumentStore store, NpgsqlDataSource dataSource, Le
     public Task<Outcome<Transfer>> CreditAsync(string transferId, string to, CancellationToken ct) =>
         RunAsync("transfer-credit", async session =>
         {
-            var transfer = await session.Events.FetchForWriting<Transfer>(StreamKeys.Transfer(transferId), ct);
-            var inFlight = await session.Events.FetchForWriting<Account>(SystemAccounts.TransfersInFlight, ct);
+            var transfer = await FetchAsync<Transfer>(session, StreamKeys.Transfer(transferId), ct);
+            var inFlight = await FetchAsync<Account>(session, SystemAccounts.TransfersInFlight, ct);
             // A system account as the target is refused by the decision; it must not be fetched twice.
-            var target = SystemAccounts.Contains(to) ? null : await session.Events.FetchForWriting<Account>(to, ct);
+            var target = SystemAccounts.Contains(to) ? null : await FetchAsync<Account>(session, to, ct);
             var decision = TransferDecisions.Credit(transferId, transfer.Aggregate, to, target?.Aggregate);
             await CommitAsync(session, decision, ct, target is null ? [Stream(transfer), Stream(inFlight)] : [Stream(transfer), Stream(inFlight), Stream(target)]);
             return Result(decision, TransferAfter(transfer, decision));
@@ -147,12 +150,12 @@ public sealed class Ledger(IDocumentStore store, NpgsqlDataSource dataSource, Le
     public Task<Outcome<Transfer>> RefundTransferAsync(string transferId, CancellationToken ct) =>
         RunAsync("transfer-refund", async session =>
         {
-            var transfer = await session.Events.FetchForWriting<Transfer>(StreamKeys.Transfer(transferId), ct);
+            var transfer = await FetchAsync<Transfer>(session, StreamKeys.Transfer(transferId), ct);
             var decision = TransferDecisions.Refund(transferId, transfer.Aggregate);
             if (transfer.Aggregate is { Status: TransferStatus.Debited, From: { } from })
             {
-                var inFlight = await session.Events.FetchForWriting<Account>(SystemAccounts.TransfersInFlight, ct);
-                var source = await session.Events.FetchForWriting<Account>(from, ct);
+                var inFlight = await FetchAsync<Account>(session, SystemAccounts.TransfersInFlight, ct);
+                var source = await FetchAsync<Account>(session, from, ct);
                 await CommitAsync(session, decision, ct, Stream(transfer), Stream(inFlight), Stream(source));
             }
             else
@@ -240,11 +243,30 @@ public sealed class Ledger(IDocumentStore store, NpgsqlDataSource dataSource, Le
         e is ConcurrencyException
             or EventStreamUnexpectedMaxEventIdException
             or ExistingStreamIdCollisionException or Marten.Exceptions.ExistingStreamIdCollisionException
-            or DocumentAlreadyExistsException;
+            or DocumentAlreadyExistsException or SnapshotRebuiltException;
 
     /// <summary>Random, growing up to 50 ms: losers that wait the same time would only collide again.</summary>
     private static TimeSpan Backoff(int attempt) =>
         TimeSpan.FromMilliseconds(Random.Shared.Next(1, 1 + Math.Min(50, 5 * attempt)));
+
+    /// <summary>
+    /// Fetches a stream for writing, starting from its inline snapshot. A stream whose events were written without the
+    /// snapshot (imported, or written before the projection existed) has events but no document, and Marten would then
+    /// start from nothing: the command would decide on an empty account. Such a snapshot is rebuilt from the events
+    /// (upcast as they are read), and the command runs again. The check costs one query, and only for new streams.
+    /// </summary>
+    private async Task<IEventStream<T>> FetchAsync<T>(IDocumentSession session, string key, CancellationToken ct) where T : class
+    {
+        var stream = await session.Events.FetchForWriting<T>(key, ct);
+        if (stream.Aggregate is null && await session.Events.FetchStreamStateAsync(key, ct) is { Version: > 0 })
+        {
+            logger.LogWarning("Stream {Stream} has events but no {Snapshot} snapshot; rebuilding it", key, typeof(T).Name);
+            await store.Advanced.RebuildSingleStreamAsync<T>(key, ct);
+            throw new SnapshotRebuiltException(key);
+        }
+
+        return stream;
+    }
 
     private static (string Key, Action<object> Append) Stream<T>(IEventStream<T> stream) where T : class =>
         (stream.Key ?? throw new InvalidOperationException("streams here have string keys"), e => stream.AppendOne(e));

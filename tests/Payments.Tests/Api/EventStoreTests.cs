@@ -62,6 +62,18 @@ public sealed class EventStoreTests(PaymentsApiFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task a_deposit_onto_a_stream_of_v1_events_continues_from_their_upcast_state()
+    {
+        var accountId = NewId("legacy");
+        await WriteV1DepositAsync(accountId, "old-1", 25.5m);
+
+        var account = await OkAsync(await _ledger.DepositAsync(accountId, 5m));
+
+        Assert.Equal((30.5m, 2L, "EUR"), (account.GetProperty("balance").GetDecimal(), account.GetProperty("version").GetInt64(), account.GetProperty("currency").GetString()));
+        Assert.Equal((30.5m, 0m, 30.5m, 2L), await _ledger.BalancesAsync(accountId));
+    }
+
+    [Fact]
     public async Task the_inline_snapshot_is_at_the_stream_version_after_every_command()
     {
         var accountId = await _ledger.OpenAsync(100m);
