@@ -128,10 +128,11 @@ public sealed class Ledger(IDocumentStore store, NpgsqlDataSource dataSource, Le
         RunAsync("transfer-debit", async session =>
         {
             var transfer = await FetchAsync<Transfer>(session, StreamKeys.Transfer(command.TransferId), ct);
-            var from = await FetchAsync<Account>(session, command.From, ct);
+            // A system account as the source is refused by the decision; transfers-in-flight must not be fetched twice.
+            var from = SystemAccounts.Contains(command.From) ? null : await FetchAsync<Account>(session, command.From, ct);
             var inFlight = await FetchAsync<Account>(session, SystemAccounts.TransfersInFlight, ct);
-            var decision = TransferDecisions.Debit(transfer.Aggregate, from.Aggregate, inFlight.Aggregate, command);
-            await CommitAsync(session, decision, ct, Stream(transfer), Stream(from), Stream(inFlight));
+            var decision = TransferDecisions.Debit(transfer.Aggregate, from?.Aggregate, inFlight.Aggregate, command);
+            await CommitAsync(session, decision, ct, from is null ? [Stream(transfer), Stream(inFlight)] : [Stream(transfer), Stream(from), Stream(inFlight)]);
             return Result(decision, TransferAfter(transfer, decision));
         }, ct);
 

@@ -119,4 +119,19 @@ public sealed class TransfersApiTests(PaymentsApiFixture fixture) : IClassFixtur
 
         Assert.Equal((10m, 0m, 10m, 1L), await _ledger.BalancesAsync(to));
     }
+
+    [Theory]
+    [InlineData("transfers-in-flight")]
+    [InlineData("merchant")]
+    public async Task the_ledgers_own_accounts_take_part_in_no_transfer(string systemAccount)
+    {
+        var account = await _ledger.OpenAsync(10m);
+        var transferId = NewId("transfer");
+
+        await ProblemAsync(await DebitAsync(NewId("transfer"), systemAccount, 1m), HttpStatusCode.UnprocessableEntity, "system-account");
+        await OkAsync(await DebitAsync(transferId, account, 1m));
+        await ProblemAsync(await CreditAsync(transferId, systemAccount), HttpStatusCode.UnprocessableEntity, "system-account");
+
+        Assert.Equal("Debited", (await OkAsync(await _ledger.GetAsync($"transfers/{transferId}"))).GetProperty("status").GetString());
+    }
 }
