@@ -259,7 +259,7 @@ public sealed class Ledger(IDocumentStore store, NpgsqlDataSource dataSource, Le
     private async Task<IEventStream<T>> FetchAsync<T>(IDocumentSession session, string key, CancellationToken ct) where T : class
     {
         var stream = await session.Events.FetchForWriting<T>(key, ct);
-        if (stream.Aggregate is null && await session.Events.FetchStreamStateAsync(key, ct) is { Version: > 0 })
+        if (stream.Aggregate is null && await HasEventsButNoSnapshotAsync<T>(key, ct))
         {
             logger.LogWarning("Stream {Stream} has events but no {Snapshot} snapshot; rebuilding it", key, typeof(T).Name);
             await store.Advanced.RebuildSingleStreamAsync<T>(key, ct);
@@ -267,6 +267,22 @@ public sealed class Ledger(IDocumentStore store, NpgsqlDataSource dataSource, Le
         }
 
         return stream;
+    }
+
+    /// <remarks>
+    /// One statement, so one view of the database: an inline snapshot commits with its stream, so a stream without its
+    /// document here was written around the projection. Asking for the stream and the document separately would mistake
+    /// a stream another command has just started for such a stream, and a rebuild racing that command's next commits
+    /// could overwrite a newer snapshot with an older one.
+    /// </remarks>
+    private async Task<bool> HasEventsButNoSnapshotAsync<T>(string key, CancellationToken ct)
+    {
+        // Marten's default table for a document type: mt_doc_ and the type's name in lower case.
+        var table = "mt_doc_" + typeof(T).Name.ToLowerInvariant();
+        await using var command = dataSource.CreateCommand(
+            $"SELECT NOT EXISTS (SELECT 1 FROM {table} d WHERE d.id = s.id) FROM mt_streams s WHERE s.id = $1");
+        command.Parameters.Add(new() { Value = key });
+        return await command.ExecuteScalarAsync(ct) is true;
     }
 
     private static (string Key, Action<object> Append) Stream<T>(IEventStream<T> stream) where T : class =>
