@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Dapr.Testing;
+using Marten;
+using Payments.Domain;
 using Payments.Tests.Infrastructure;
 using static Payments.Tests.Infrastructure.LedgerClient;
 
@@ -106,6 +108,12 @@ public sealed class ConcurrencyTests(PaymentsApiFixture fixture) : IClassFixture
         {
             Assert.Equal((50m, 0m, 50m, 3L), await _ledger.BalancesAsync(account));
         }
+
+        // The snapshot the merchant's commands start from is what its events add up to.
+        await using var session = fixture.App.Store.QuerySession();
+        var replayed = await session.Events.AggregateStreamAsync<Account>("merchant");
+        var (balance, _, _, version) = await _ledger.BalancesAsync("merchant");
+        Assert.Equal((replayed!.Balance, replayed.Version), (balance, version));
     }
 
     [Fact]
