@@ -1,9 +1,10 @@
 using Benchmarks.Cli;
 using Benchmarks.Platform;
+using Benchmarks.Saga;
 
 // The benchmark program: `dotnet run -c Release --project tools/Benchmarks -- <command> [flags]`.
 // Each benchmark is a subcommand; a new one implements ICommand and is listed here.
-ICommand[] commands = [new PlatformCommand()];
+ICommand[] commands = [new PlatformCommand(), new SagaCommand()];
 
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
 {
