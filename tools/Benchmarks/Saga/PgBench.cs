@@ -7,7 +7,7 @@ using Dapr.Testing;
 namespace Benchmarks.Saga;
 
 /// <summary>What pgbench measured: its committed transactions per second, and the command that did it.</summary>
-public sealed record PgBenchResult(double TransactionsPerSecond, string Command, TimeSpan Duration);
+public sealed record PgBenchResult(double TransactionsPerSecond, string Command, int Scale);
 
 /// <summary>
 /// PostgreSQL's own commit rate on the same server, with the tool PostgreSQL ships for it: <c>pgbench -i</c> into its
@@ -32,7 +32,7 @@ public static partial class PgBench
         var command = $"pgbench {string.Join(' ', run)} {database}";
         progress.WriteLine($"pgbench: {command}…");
         var output = await RunToEndAsync(pgbench, [.. run, .. connection, database], duration + TimeSpan.FromMinutes(2), ct).ConfigureAwait(false);
-        return new PgBenchResult(ParseTps(output), command, duration);
+        return new PgBenchResult(ParseTps(output), command, scale);
     }
 
     /// <summary>

@@ -89,12 +89,37 @@ public sealed class SagaCommand : ICommand
     /// <summary>Warnings and errors in the tails of the apps' and sidecars' logs: retries, conflicts, timeouts seen under load.</summary>
     private static void PrintLoggedProblems(CheckoutApps apps, TextWriter progress)
     {
-        var problems = apps.Output.Split('\n')
-            .Where(line => line.StartsWith("--- ", StringComparison.Ordinal) || line.Contains("warn:", StringComparison.Ordinal)
-                           || line.Contains("fail:", StringComparison.Ordinal) || line.Contains("crit:", StringComparison.Ordinal)
-                           || line.Contains("level=warn", StringComparison.Ordinal) || line.Contains("level=error", StringComparison.Ordinal))
-            .ToList();
-        if (problems.Any(line => !line.StartsWith("--- ", StringComparison.Ordinal)))
+        var lines = apps.Output.Split('\n');
+        var problems = new List<string>();
+        var header = "";
+        for (var i = 0; i < lines.Length; i++)
+        {
+            if (lines[i].StartsWith("--- ", StringComparison.Ordinal))
+            {
+                header = lines[i];
+                continue;
+            }
+
+            if (!IsProblem(lines[i]))
+            {
+                continue;
+            }
+
+            if (header.Length > 0)
+            {
+                problems.Add(header);
+                header = "";
+            }
+
+            problems.Add(lines[i]);
+            // The console logger puts the message, and any exception, on the indented lines below the level line.
+            for (var j = i + 1; j < lines.Length && j <= i + 3 && lines[j].StartsWith(' '); j++)
+            {
+                problems.Add(lines[j]);
+            }
+        }
+
+        if (problems.Count > 0)
         {
             progress.WriteLine("--- warnings and errors in the last lines the apps and sidecars logged ---");
             foreach (var line in problems)
@@ -102,6 +127,10 @@ public sealed class SagaCommand : ICommand
                 progress.WriteLine(line);
             }
         }
+
+        static bool IsProblem(string line)
+            => line.Contains("warn:", StringComparison.Ordinal) || line.Contains("fail:", StringComparison.Ordinal) || line.Contains("crit:", StringComparison.Ordinal)
+               || line.Contains("level=warn", StringComparison.Ordinal) || line.Contains("level=error", StringComparison.Ordinal);
     }
 
     private static async Task StopAsync(CheckoutApps? apps, PostgresServer? postgres, RedisServer? redis, Exception? failure)
@@ -261,7 +290,7 @@ public sealed class SagaCommand : ICommand
             TimeSpan wall, IReadOnlyDictionary<string, TimeSpan> cpu)
         {
             var toConfirmed = new LatencyHistogram();
-            string[] stepNames = ["order committed", "saga start handed to order-workflow", "stock reserved"];
+            string[] stepNames = ["order committed", "relay took saga start", "stock reserved"];
             var steps = stepNames.Select(_ => new LatencyHistogram()).ToArray();
             int confirmed = 0, cancelled = 0, attention = 0, notFinished = 0;
             DateTimeOffset? lastEnd = null;

@@ -17,9 +17,9 @@ public sealed record SagaOptions
     /// <summary>How long to wait after the last arrival of a step for its sagas to end; the rest count as not finished.</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(90);
 
-    public int Customers { get; init; } = 200;
+    public int Customers { get; init; } = 100;
 
-    public int Skus { get; init; } = 1000;
+    public int Skus { get; init; } = 500;
 
     public int LinesPerOrder { get; init; } = 2;
 
@@ -35,7 +35,7 @@ public sealed record SagaOptions
 
     public const string Usage =
         "[--rates 25,50,100,150 (sagas/s, one step each)] [--duration 20s (per rate)] [--warmup 5s] [--drain-timeout 90s] " +
-        "[--customers 200] [--skus 1000] [--lines 2 (per order)] [--hot-sku 0 (% of orders that also take one shared SKU)] " +
+        "[--customers 100] [--skus 500] [--lines 2 (per order)] [--hot-sku 0 (% of orders that also take one shared SKU)] " +
         "[--pgbench-scale 10] [--pgbench-clients 8] [--pgbench-duration 15s (0 skips pgbench)]";
 
     public static SagaOptions Parse(CommandLine arguments)

@@ -58,7 +58,9 @@ public static class SagaReport
 
         output.WriteLine("Where the time goes: ms from the due time to each stamp the services write anyway (confirmed orders)");
         output.Write(where);
-        output.WriteLine("  order committed = orders.created_at; saga start handed over = the relay's outbox sent_at; stock reserved = inventory's reservation created_at");
+        output.WriteLine("  each stamp is PostgreSQL's now() of the transaction that wrote it, i.e. when that transaction began: order committed = orders.created_at;");
+        output.WriteLine("  relay took saga start = the outbox row's sent_at, the start of the relay's batch transaction, which then invokes order-workflow row by row;");
+        output.WriteLine("  stock reserved = inventory's reservations.created_at; Confirmed = orders' status history `at` (orders' clock when it handled the confirm)");
 
         output.WriteLine();
         PrintCommits(output, run);
@@ -72,7 +74,7 @@ public static class SagaReport
     {
         var tps = run.PgBench?.TransactionsPerSecond;
         output.WriteLine(run.PgBench is { } pgbench
-            ? $"PostgreSQL capacity: `{pgbench.Command}` (scale in its own database, run before the apps started) = {Fixed(pgbench.TransactionsPerSecond, "0")} tps (one commit each)"
+            ? $"PostgreSQL capacity: `{pgbench.Command}` (after `pgbench -i -s {pgbench.Scale}` into its own database; run before the apps started) = {Fixed(pgbench.TransactionsPerSecond, "0")} tps (one commit each)"
             : "PostgreSQL capacity: pgbench skipped (--pgbench-duration 0)");
         var commits = new TextTable("rate/s", "commits", "commits/saga", "commits/s at sagas/s", "% of pgbench tps");
         foreach (var step in run.Steps)
