@@ -17,6 +17,8 @@ public static class CartApi
         api.MapPut("/{customerId}/items/{productId}", ChangeQuantityAsync);
         api.MapDelete("/{customerId}/items/{productId}", RemoveItemAsync);
         api.MapDelete("/{customerId}", DeleteCartAsync);
+        api.MapPost("/{customerId}/checkout", CheckoutAsync)
+            .WithSummary("Place the cart's lines as an order with orders (POST /orders) and answer with orders' status and body.");
 
         return api;
     }
@@ -59,6 +61,35 @@ public static class CartApi
     {
         await carts.DeleteAsync(customerId, ct);
         return TypedResults.NoContent();
+    }
+
+    /// <summary>
+    /// Hands the cart to orders, which owns checkout: its answer (202 new order, 200 repeat, 400, 409, 422) goes back to
+    /// the caller as it came, so the cart adds no second interpretation of it. The cart is left as it is; clearing it
+    /// once the order is confirmed is for a later change (order.confirmed.v1).
+    /// </summary>
+    public static async Task<Results<ForwardedAnswer, NotFound, ProblemHttpResult>> CheckoutAsync(
+        [RegularExpression(Ids.Pattern, ErrorMessage = "customerId " + Ids.Message)] string customerId,
+        CheckoutRequest checkout,
+        CartStore carts,
+        OrdersClient orders,
+        CancellationToken ct)
+    {
+        if (await carts.GetAsync(customerId, ct) is not { } document)
+        {
+            return TypedResults.NotFound();
+        }
+
+        if (document.Cart.Lines.Count == 0)
+        {
+            return TypedResults.Problem(
+                title: "The cart is empty",
+                detail: $"The cart of {customerId} holds no lines to order.",
+                statusCode: StatusCodes.Status422UnprocessableEntity,
+                extensions: new Dictionary<string, object?> { ["code"] = "empty-cart" });
+        }
+
+        return new ForwardedAnswer(await orders.PlaceOrderAsync(checkout.OrderId!, document.Cart, ct));
     }
 
     private static Results<Ok<CartResponse>, NotFound, ValidationProblem, ProblemHttpResult> ToResult(CartUpdate update) => update switch

@@ -16,6 +16,9 @@ public sealed record AddItemRequest(
     public CartLine ToLine() => new(ProductId, Sku, Name, UnitPrice!.Value, Currency, Quantity);
 }
 
+/// <summary>The body of <c>POST /carts/{customerId}/checkout</c>: the id the caller chose, so that a retried checkout is the same order.</summary>
+public sealed record CheckoutRequest([Required, RegularExpression(Ids.Pattern, ErrorMessage = "OrderId " + Ids.Message)] string? OrderId);
+
 public sealed record ChangeQuantityRequest([Range(1, ShoppingCart.MaxQuantity)] int Quantity);
 
 public sealed record CartResponse(string CustomerId, IReadOnlyList<CartLineResponse> Lines, IReadOnlyList<Money> Totals, DateTimeOffset ExpiresAt)

@@ -21,5 +21,6 @@ public static class Extensions
         builder.Services.AddSingleton<ProductCartIndex>();
         builder.Services.AddSingleton<CartStore>();
         builder.Services.AddSingleton<ProductRepricer>();
+        builder.Services.AddSingleton<OrdersClient>();
     }
 }

@@ -1,0 +1,306 @@
+using System.Text.Json;
+using Npgsql;
+using NpgsqlTypes;
+using Orders.Domain;
+using Orders.Outbox;
+using Persistence;
+
+namespace Orders.Infrastructure;
+
+public abstract record CheckoutResult
+{
+    private CheckoutResult()
+    {
+    }
+
+    public sealed record Created(Order Order) : CheckoutResult;
+
+    /// <summary>An order with this id was there already; nothing was written.</summary>
+    public sealed record Existing(Order Order) : CheckoutResult;
+}
+
+/// <summary>
+/// Orders through plain, parameterised SQL. Every write is one transaction that also writes what has to leave the
+/// service because of it (the saga start, the event) to the outbox, so the change and its message commit together or
+/// not at all; the relay is woken once the transaction has committed.
+/// </summary>
+public sealed class OrderStore(NpgsqlDataSource database, OutboxSignal outbox)
+{
+    private const string OrderColumns =
+        "order_id, customer_id, customer_name, customer_email, customer_version, total, currency, status, cancellation_reason, needs_attention, attention_reason";
+
+    public async Task<Order?> GetAsync(string orderId, CancellationToken ct)
+    {
+        await using var connection = await database.OpenConnectionAsync(ct);
+        return await ReadAsync(connection, null, orderId, forUpdate: false, ct);
+    }
+
+    /// <summary>
+    /// Inserts the order with its lines, its first history row and the saga start, or finds the order that holds the id.
+    /// <c>ON CONFLICT DO NOTHING</c> makes concurrent checkouts of one id wait for the first one's commit and then
+    /// write nothing, so the saga is asked to start once however many times the checkout arrives.
+    /// </summary>
+    public async Task<CheckoutResult> CheckoutAsync(Order order, CancellationToken ct)
+    {
+        await using var connection = await database.OpenConnectionAsync(ct);
+        await using (var transaction = await connection.BeginTransactionAsync(ct))
+        {
+            await using var insert = new NpgsqlCommand($"""
+                INSERT INTO orders ({OrderColumns}, created_at, updated_at)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)
+                ON CONFLICT (order_id) DO NOTHING
+                """, connection, transaction)
+            {
+                Parameters =
+                {
+                    new() { Value = order.OrderId },
+                    new() { Value = order.CustomerId },
+                    new() { Value = order.Customer.Name },
+                    new() { Value = order.Customer.Email },
+                    new() { Value = order.Customer.Version },
+                    new() { Value = order.Total },
+                    new() { Value = order.Currency },
+                    new() { Value = order.Status.ToString() },
+                    new() { Value = (object?)order.CancellationReason ?? DBNull.Value },
+                    new() { Value = order.NeedsAttention },
+                    new() { Value = (object?)order.AttentionReason ?? DBNull.Value },
+                    new() { Value = order.History[0].At },
+                },
+            };
+            if (await insert.ExecuteNonQueryAsync(ct) == 1)
+            {
+                await InsertLinesAsync(connection, transaction, order, ct);
+                foreach (var change in order.History)
+                {
+                    await InsertHistoryAsync(connection, transaction, order.OrderId, change, ct);
+                }
+
+                await InsertOutboxAsync(connection, transaction, OutboxKind.StartSaga, order.OrderId, eventType: null, Checkout.SagaInput(order), ct);
+                await transaction.CommitAsync(ct);
+                outbox.Notify();
+                return new CheckoutResult.Created(order);
+            }
+        }
+
+        // Read after the conflicting transaction committed (the insert waited for it), so the order is complete.
+        var existing = await ReadAsync(connection, null, order.OrderId, forUpdate: false, ct)
+            ?? throw new InvalidOperationException($"order {order.OrderId} conflicted on insert but cannot be read");
+        return new CheckoutResult.Existing(existing);
+    }
+
+    /// <summary>
+    /// Locks the order row (<c>SELECT … FOR UPDATE</c>), lets <paramref name="decide"/> judge the order as it is now, and
+    /// writes a <see cref="Transition.Changed"/> with its history row and its event in the same transaction. Two
+    /// concurrent commands on one order run one after the other, so the second sees the first's outcome.
+    /// </summary>
+    /// <returns>Null when there is no such order.</returns>
+    public async Task<Transition?> ApplyAsync(string orderId, Func<Order, Transition> decide, CancellationToken ct)
+    {
+        await using var connection = await database.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        if (await ReadAsync(connection, transaction, orderId, forUpdate: true, ct) is not { } order)
+        {
+            return null;
+        }
+
+        var transition = decide(order);
+        if (transition is not Transition.Changed changed)
+        {
+            return transition;
+        }
+
+        var updated = changed.Order;
+        await using (var update = new NpgsqlCommand("""
+            UPDATE orders SET status = $2, cancellation_reason = $3, needs_attention = $4, attention_reason = $5, updated_at = now()
+            WHERE order_id = $1
+            """, connection, transaction)
+        {
+            Parameters =
+            {
+                new() { Value = orderId },
+                new() { Value = updated.Status.ToString() },
+                new() { Value = (object?)updated.CancellationReason ?? DBNull.Value },
+                new() { Value = updated.NeedsAttention },
+                new() { Value = (object?)updated.AttentionReason ?? DBNull.Value },
+            },
+        })
+        {
+            await update.ExecuteNonQueryAsync(ct);
+        }
+
+        if (changed.Recorded is { } change)
+        {
+            await InsertHistoryAsync(connection, transaction, orderId, change, ct);
+        }
+
+        if (changed.Event is { } orderEvent)
+        {
+            await InsertOutboxAsync(connection, transaction, OutboxKind.Event, orderId, orderEvent.Type, orderEvent.Data, ct);
+        }
+
+        await transaction.CommitAsync(ct);
+        if (changed.Event is not null)
+        {
+            outbox.Notify();
+        }
+
+        return changed;
+    }
+
+    /// <summary>
+    /// Takes a newer copy of a customer's name and e-mail into all of their orders, and records the event as processed
+    /// in the same transaction: a redelivery finds its id and changes nothing, an older version changes nothing either.
+    /// </summary>
+    /// <returns>The number of orders refreshed, or null when the event had been processed before.</returns>
+    public async Task<int?> RefreshCustomerAsync(string eventId, string eventType, Guid customerId, CustomerCopy copy, CancellationToken ct)
+    {
+        await using var connection = await database.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        if (!await ProcessedEvents.TryRecordAsync(connection, transaction, eventId, eventType, ct))
+        {
+            return null;
+        }
+
+        await using var update = new NpgsqlCommand("""
+            UPDATE orders SET customer_name = $2, customer_email = $3, customer_version = $4, updated_at = now()
+            WHERE customer_id = $1 AND customer_version < $4
+            """, connection, transaction)
+        {
+            Parameters =
+            {
+                new() { Value = customerId },
+                new() { Value = copy.Name },
+                new() { Value = copy.Email },
+                new() { Value = copy.Version },
+            },
+        };
+        var refreshed = await update.ExecuteNonQueryAsync(ct);
+        await transaction.CommitAsync(ct);
+        return refreshed;
+    }
+
+    private static async Task<Order?> ReadAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string orderId, bool forUpdate, CancellationToken ct)
+    {
+        Order order;
+        await using (var command = new NpgsqlCommand(
+            $"SELECT {OrderColumns} FROM orders WHERE order_id = $1{(forUpdate ? " FOR UPDATE" : "")}", connection, transaction)
+        {
+            Parameters = { new() { Value = orderId } },
+        })
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            if (!await reader.ReadAsync(ct))
+            {
+                return null;
+            }
+
+            order = new Order(
+                reader.GetString(0),
+                reader.GetGuid(1),
+                new CustomerCopy(reader.GetString(2), reader.GetString(3), reader.GetInt32(4)),
+                Lines: [],
+                reader.GetDecimal(5),
+                reader.GetString(6),
+                Enum.Parse<OrderStatus>(reader.GetString(7)),
+                reader.IsDBNull(8) ? null : reader.GetString(8),
+                reader.GetBoolean(9),
+                reader.IsDBNull(10) ? null : reader.GetString(10),
+                History: []);
+        }
+
+        var lines = new List<OrderLine>();
+        await using (var command = new NpgsqlCommand(
+            "SELECT product_id, sku, name, unit_price, currency, quantity FROM order_lines WHERE order_id = $1 ORDER BY line_no", connection, transaction)
+        {
+            Parameters = { new() { Value = orderId } },
+        })
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                lines.Add(new OrderLine(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetDecimal(3), reader.GetString(4), reader.GetInt32(5)));
+            }
+        }
+
+        var history = new List<StatusChange>();
+        await using (var command = new NpgsqlCommand(
+            "SELECT status, reason, at FROM order_status_history WHERE order_id = $1 ORDER BY id", connection, transaction)
+        {
+            Parameters = { new() { Value = orderId } },
+        })
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                history.Add(new StatusChange(
+                    Enum.Parse<OrderStatus>(reader.GetString(0)),
+                    reader.IsDBNull(1) ? null : reader.GetString(1),
+                    new DateTimeOffset(reader.GetDateTime(2), TimeSpan.Zero)));
+            }
+        }
+
+        return order with { Lines = lines, History = history };
+    }
+
+    private static async Task InsertLinesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Order order, CancellationToken ct)
+    {
+        var batch = new NpgsqlBatch(connection, transaction);
+        await using var _ = batch;
+        for (var i = 0; i < order.Lines.Count; i++)
+        {
+            var line = order.Lines[i];
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("""
+                INSERT INTO order_lines (order_id, line_no, product_id, sku, name, unit_price, currency, quantity)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                """)
+            {
+                Parameters =
+                {
+                    new() { Value = order.OrderId },
+                    new() { Value = i + 1 },
+                    new() { Value = line.ProductId },
+                    new() { Value = line.Sku },
+                    new() { Value = line.Name },
+                    new() { Value = line.UnitPrice },
+                    new() { Value = line.Currency },
+                    new() { Value = line.Quantity },
+                },
+            });
+        }
+
+        await batch.ExecuteNonQueryAsync(ct);
+    }
+
+    private static async Task InsertHistoryAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string orderId, StatusChange change, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand("INSERT INTO order_status_history (order_id, status, reason, at) VALUES ($1, $2, $3, $4)", connection, transaction)
+        {
+            Parameters =
+            {
+                new() { Value = orderId },
+                new() { Value = change.Status.ToString() },
+                new() { Value = (object?)change.Reason ?? DBNull.Value },
+                new() { Value = change.At },
+            },
+        };
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    private static async Task InsertOutboxAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string kind, string orderId, string? eventType, object payload, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand("INSERT INTO outbox (id, kind, order_id, event_type, payload) VALUES ($1, $2, $3, $4, $5)", connection, transaction)
+        {
+            Parameters =
+            {
+                // Version 7: time-ordered, so ids sort roughly as written; it becomes the CloudEvent id.
+                new() { Value = Guid.CreateVersion7() },
+                new() { Value = kind },
+                new() { Value = orderId },
+                new() { Value = (object?)eventType ?? DBNull.Value },
+                new() { Value = JsonSerializer.Serialize(payload, payload.GetType(), JsonSerializerOptions.Web), NpgsqlDbType = NpgsqlDbType.Jsonb },
+            },
+        };
+        await command.ExecuteNonQueryAsync(ct);
+    }
+}
