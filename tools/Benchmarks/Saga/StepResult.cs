@@ -12,6 +12,9 @@ public sealed record StepResult
     /// <summary>Due time → Confirmed, for every confirmed order.</summary>
     public required LatencyHistogram ToConfirmed { get; init; }
 
+    /// <summary>Relay took the saga start → Confirmed, per confirmed order: the saga without the outbox queue ahead of it.</summary>
+    public required LatencyHistogram RelayToConfirmed { get; init; }
+
     /// <summary>Due time → each intermediate stamp, for the confirmed orders: order committed, saga start handed over, stock reserved.</summary>
     public required IReadOnlyList<(string Step, LatencyHistogram Latency)> Steps { get; init; }
 
