@@ -1,10 +1,14 @@
 using Benchmarks.Cli;
 using Benchmarks.Platform;
 using Benchmarks.Saga;
+using Benchmarks.Services.Cart;
+using Benchmarks.Services.Cdc;
+using Benchmarks.Services.Recommendations;
+using Benchmarks.Services.Search;
 
 // The benchmark program: `dotnet run -c Release --project tools/Benchmarks -- <command> [flags]`.
 // Each benchmark is a subcommand; a new one implements ICommand and is listed here.
-ICommand[] commands = [new PlatformCommand(), new SagaCommand()];
+ICommand[] commands = [new PlatformCommand(), new CartCommand(), new SearchCommand(), new RecommendationsCommand(), new CdcCommand(), new SagaCommand()];
 
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
 {

@@ -36,8 +36,10 @@ public static class ReportPrinter
         writer.Write(table);
         writer.WriteLine();
 
+        // A scenario without a baseline (CDC latency has nothing to be done "directly") has no overhead row.
+        var compared = results.Where(r => r.Paths.Any(p => p.Path.Role == PathRole.Baseline)).ToList();
         var overhead = new TextTable("scenario", "path", "baseline", "+p50 ms", "+p99 ms", "p50 ×", "p99 ×", "ops/s ×").LeftAlign(1, 2);
-        foreach (var result in results)
+        foreach (var result in compared)
         {
             var baseline = result.Baseline;
             foreach (var path in result.Paths.Where(p => p.Path.Role == PathRole.Measured))
@@ -48,8 +50,11 @@ public static class ReportPrinter
             }
         }
 
-        writer.WriteLine("Overhead over the baseline (+ = path − baseline, × = path / baseline)");
-        writer.Write(overhead);
+        if (compared.Count > 0)
+        {
+            writer.WriteLine("Overhead over the baseline (+ = path − baseline, × = path / baseline)");
+            writer.Write(overhead);
+        }
 
         var sources = results.SelectMany(r => r.Paths).SelectMany(p => p.Cpu.Keys).Distinct().ToList();
         if (sources.Count > 0)

@@ -24,12 +24,7 @@ public sealed class PlatformCommand : ICommand
 
     public async Task<int> RunAsync(CommandLine arguments, CancellationToken cancellationToken)
     {
-        var load = new LoadSettings(
-            Concurrency: arguments.Int("concurrency", 16, 1, 1024),
-            Duration: arguments.Duration("duration", TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(100)),
-            Warmup: arguments.Duration("warmup", TimeSpan.FromSeconds(3), TimeSpan.Zero),
-            Round: arguments.Duration("round", TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(100)),
-            Rate: arguments.Int("rate", 0, 0, 1_000_000) is var rate and > 0 ? rate : null);
+        var load = LoadFlags.Read(arguments, defaultConcurrency: 16);
         var payload = arguments.Int("payload", 1024, 32, 4 * 1024 * 1024);
         var mode = arguments.String("sidecar", "process") switch
         {
@@ -129,9 +124,7 @@ public sealed class PlatformCommand : ICommand
     {
         var output = Console.Out;
         var rounds = results.Count == 0 ? 0 : results[0].Paths[0].Rounds;
-        var shape = load.Rate is { } rate
-            ? $"fixed rate {rate.ToString("0", CultureInfo.InvariantCulture)} ops/s per path over {load.Concurrency} workers"
-            : $"closed loop, {load.Concurrency} workers flat out";
+        var shape = LoadFlags.Describe(load);
         ReportPrinter.PrintHeader(output, $"Platform benchmark: local sidecar vs direct ({shape})",
         [
             ("load average", $"{loadBefore ?? "n/a"} before, {MachineInfo.LoadAverage() ?? "n/a"} after"),
