@@ -1,5 +1,6 @@
 using Benchmarks.Cli;
 using Benchmarks.Platform;
+using Benchmarks.Saga;
 using Benchmarks.Services.Cart;
 using Benchmarks.Services.Cdc;
 using Benchmarks.Services.Recommendations;
@@ -7,7 +8,7 @@ using Benchmarks.Services.Search;
 
 // The benchmark program: `dotnet run -c Release --project tools/Benchmarks -- <command> [flags]`.
 // Each benchmark is a subcommand; a new one implements ICommand and is listed here.
-ICommand[] commands = [new PlatformCommand(), new CartCommand(), new SearchCommand(), new RecommendationsCommand(), new CdcCommand()];
+ICommand[] commands = [new PlatformCommand(), new CartCommand(), new SearchCommand(), new RecommendationsCommand(), new CdcCommand(), new SagaCommand()];
 
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
 {

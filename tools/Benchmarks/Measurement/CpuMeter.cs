@@ -45,6 +45,12 @@ public sealed record CpuSource(string Name, Func<TimeSpan> Read)
         return total;
     });
 
+    /// <summary>
+    /// The whole machine: busy time summed over all cores (the first line of /proc/stat, minus idle and iowait). On a
+    /// shared machine it counts the neighbours too, which is the point: it says whether the cores were free.
+    /// </summary>
+    public static CpuSource Machine(string name) => new(name, ProcStat.MachineBusy);
+
     public static bool Supported => OperatingSystem.IsLinux() && Directory.Exists("/proc/self");
 }
 
@@ -89,6 +95,14 @@ internal static class ProcStat
         // utime, stime, cutime, cstime: fields 14-17 of proc(5), 11-14 here.
         long Field(int index) => long.Parse(fields[index], CultureInfo.InvariantCulture);
         return (parent, Seconds(Field(11) + Field(12)), Seconds(Field(13) + Field(14)));
+    }
+
+    public static TimeSpan MachineBusy()
+    {
+        // "cpu  user nice system idle iowait irq softirq steal guest guest_nice"; guest time is already in user.
+        var fields = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        long Field(int index) => long.Parse(fields[index], CultureInfo.InvariantCulture);
+        return Seconds(Field(1) + Field(2) + Field(3) + Field(6) + Field(7) + Field(8));
     }
 
     private static TimeSpan Seconds(long ticks) => TimeSpan.FromSeconds((double)ticks / TicksPerSecond);
