@@ -13,7 +13,10 @@ public sealed class OutboxOptions
     public string WorkflowAppId { get; set; } = "order-workflow";
 
     /// <summary>Rows taken (and locked) per transaction.</summary>
-    public int BatchSize { get; set; } = 20;
+    public int BatchSize { get; set; } = 64;
+
+    /// <summary>Orders whose rows are delivered at the same time (the rows of one order always go one by one).</summary>
+    public int MaxParallelDeliveries { get; set; } = 16;
 
     /// <summary>
     /// How often the relay looks for rows without being woken: rows written by another instance, or due for a retry.

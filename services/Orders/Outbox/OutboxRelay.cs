@@ -116,9 +116,10 @@ public sealed class OutboxRelay(
                 }
             }
 
+            var outcomes = await DeliverAllAsync(rows, ct);
             foreach (var row in rows)
             {
-                await RelayAsync(connection, transaction, row, ct);
+                await RecordAsync(connection, transaction, row, outcomes[row.Id], ct);
             }
 
             await transaction.CommitAsync(ct);
@@ -127,15 +128,53 @@ public sealed class OutboxRelay(
         return (rows.Count, await MeasureBacklogAsync(connection, ct));
     }
 
-    private async Task RelayAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, OutboxRow row, CancellationToken ct)
+    /// <summary>
+    /// Delivers the batch with up to <see cref="OutboxOptions.MaxParallelDeliveries"/> orders in flight at once: one
+    /// delivery is a round trip through two sidecars, and one at a time capped checkout at the rate of that round trip.
+    /// The rows of one order still go one after another, in the order they were written, and a failure holds back
+    /// that order's later rows (they stay unsent, untouched, for the next batch), so no consumer sees them overtake.
+    /// </summary>
+    private async Task<Dictionary<Guid, Delivery>> DeliverAllAsync(IReadOnlyList<OutboxRow> rows, CancellationToken ct)
     {
-        try
+        var outcomes = new System.Collections.Concurrent.ConcurrentDictionary<Guid, Delivery>();
+        var byOrder = rows.GroupBy(row => row.OrderId).Select(group => group.ToList());
+        await Parallel.ForEachAsync(byOrder, new ParallelOptions { MaxDegreeOfParallelism = Options.MaxParallelDeliveries, CancellationToken = ct },
+            async (orderRows, token) =>
+            {
+                var heldBack = false;
+                foreach (var row in orderRows)
+                {
+                    if (heldBack)
+                    {
+                        outcomes[row.Id] = Delivery.HeldBack;
+                        continue;
+                    }
+
+                    try
+                    {
+                        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
+                        timeout.CancelAfter(DeliveryTimeout);
+                        await DeliverAsync(row, timeout.Token);
+                        outcomes[row.Id] = Delivery.Done;
+                    }
+                    catch (Exception e) when (!token.IsCancellationRequested)
+                    {
+                        outcomes[row.Id] = Delivery.Failed(e);
+                        heldBack = true;
+                    }
+                }
+            });
+        return new Dictionary<Guid, Delivery>(outcomes);
+    }
+
+    private async Task RecordAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, OutboxRow row, Delivery delivery, CancellationToken ct)
+    {
+        if (delivery.HeldBackByEarlierRow)
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(DeliveryTimeout);
-            await DeliverAsync(row, timeout.Token);
+            return;
         }
-        catch (Exception e) when (!ct.IsCancellationRequested)
+
+        if (delivery.Error is { } e)
         {
             var delay = RetrySchedule.DelayAfter(row.Attempts + 1, Options.FirstRetryDelay, Options.MaxRetryDelay);
             metrics.Failed(row.Kind, row.EventType);
@@ -219,6 +258,15 @@ public sealed class OutboxRelay(
 
     private static TimeSpan Clamp(TimeSpan? value, TimeSpan min, TimeSpan max) =>
         value is not { } due ? max : due < min ? min : due > max ? max : due;
+
+    /// <summary>What became of one row's delivery in this batch.</summary>
+    private sealed record Delivery(Exception? Error, bool HeldBackByEarlierRow)
+    {
+        public static readonly Delivery Done = new(null, false);
+        public static readonly Delivery HeldBack = new(null, true);
+
+        public static Delivery Failed(Exception e) => new(e, false);
+    }
 
     private sealed record OutboxRow(Guid Id, string Kind, string OrderId, string? EventType, string Payload, int Attempts, DateTimeOffset CreatedAt);
 }
