@@ -1,3 +1,4 @@
+using Npgsql;
 using Runner.Infrastructure;
 using Runner.Launching;
 using Runner.Output;
@@ -264,5 +265,42 @@ public sealed class SidecarLocatorTests : IDisposable
 
         Assert.Contains("local-daprd.dll is missing", error.Message);
         Assert.Contains("LOCAL_DAPRD", error.Message);
+    }
+}
+
+public sealed class PostgresStartUpTests
+{
+    private static PostgresException StartingUp() => new("the database system is starting up", "FATAL", "FATAL", PostgresErrorCodes.CannotConnectNow);
+
+    [Fact]
+    public async Task a_server_still_recovering_is_waited_for_until_it_accepts_connections()
+    {
+        var attempts = 0;
+
+        await LocalPostgres.WaitUntilAcceptingConnectionsAsync(_ =>
+            ++attempts < 3 ? throw StartingUp() : Task.CompletedTask, TimeSpan.FromSeconds(10), () => false, CancellationToken.None);
+
+        Assert.Equal(3, attempts);
+    }
+
+    [Fact]
+    public async Task a_server_that_stays_in_start_up_past_the_timeout_is_reported()
+    {
+        await Assert.ThrowsAsync<PostgresException>(() => LocalPostgres.WaitUntilAcceptingConnectionsAsync(
+            _ => throw StartingUp(), TimeSpan.FromMilliseconds(300), () => false, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task other_errors_are_not_retried()
+    {
+        var attempts = 0;
+
+        await Assert.ThrowsAsync<PostgresException>(() => LocalPostgres.WaitUntilAcceptingConnectionsAsync(_ =>
+        {
+            attempts++;
+            throw new PostgresException("password authentication failed", "FATAL", "FATAL", PostgresErrorCodes.InvalidPassword);
+        }, TimeSpan.FromSeconds(10), () => false, CancellationToken.None));
+
+        Assert.Equal(1, attempts);
     }
 }

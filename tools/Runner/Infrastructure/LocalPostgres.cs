@@ -1,4 +1,5 @@
 using System.Globalization;
+using Npgsql;
 using Runner.Processes;
 
 namespace Runner.Infrastructure;
@@ -37,7 +38,34 @@ public sealed class LocalPostgres(InfraSettings settings, Func<string, string?> 
             server.Kill();
             throw new InfraException($"PostgreSQL did not start on {endpoint}: {reason} (its output is above, prefixed INFRA - postgres)");
         }
+
+        // Listening is not ready: after a crash the server replays its WAL first and answers 57P03 ("the database
+        // system is starting up") to every connection meanwhile, which the apps starting next would die of.
+        var admin = new NpgsqlConnectionStringBuilder { Host = settings.Host, Port = settings.PostgresPort, Username = "postgres", Database = "postgres" }.ConnectionString;
+        await WaitUntilAcceptingConnectionsAsync(async ct =>
+        {
+            await using var connection = new NpgsqlConnection(admin);
+            await connection.OpenAsync(ct);
+        }, StartTimeout, () => server.HasExited, cancel);
         return new RunningServer("PostgreSQL", server, () => RequestFastShutdown(commands, server));
+    }
+
+    /// <summary>Retries <paramref name="connect"/> while the server answers 57P03 (starting up, e.g. recovering).</summary>
+    public static async Task WaitUntilAcceptingConnectionsAsync(Func<CancellationToken, Task> connect, TimeSpan timeout, Func<bool> exited, CancellationToken cancel)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            try
+            {
+                await connect(cancel);
+                return;
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.CannotConnectNow && !exited() && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(200), cancel);
+            }
+        }
     }
 
     private async Task PrepareDataDirectoryAsync(PostgresCommands commands, CancellationToken cancel)
