@@ -1,6 +1,5 @@
 using SagaView = OrderWorkflow.Apis.WorkflowView<OrderWorkflow.Checkout.SagaProgress, OrderWorkflow.Checkout.OrderSagaResult>;
 using Dapr.Workflow;
-using Grpc.Core;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using OrderWorkflow.Checkout;
@@ -37,25 +36,10 @@ public static class SagaApi
                 extensions: new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { ["OrderId"] = [$"must be {orderId}"] } });
         }
 
-        // A finished instance would be started afresh by ScheduleNewWorkflowAsync (as daprd does), so a repeated
-        // request (the orders outbox delivers at least once) must find it first and leave it alone.
-        var existing = await workflows.GetWorkflowStateAsync(orderId, getInputsAndOutputs: true, ct);
-        if (existing is { Exists: true })
-        {
-            return TypedResults.Ok(SagaView.From(orderId, existing));
-        }
-
-        try
-        {
-            await workflows.ScheduleNewWorkflowAsync(OrderSaga.Name, orderId, new OrderSagaRun(input, options.Value.ToPolicy()));
-        }
-        catch (RpcException e) when (e.StatusCode == StatusCode.AlreadyExists)
-        {
-            // Two requests raced past the check: the other one started it.
-        }
-
-        var started = await workflows.GetWorkflowStateAsync(orderId, getInputsAndOutputs: true, ct);
-        return TypedResults.Accepted($"/sagas/orders/{orderId}", SagaView.From(orderId, started!));
+        var (state, scheduled) = await workflows.ScheduleOnceAsync(OrderSaga.Name, orderId, new OrderSagaRun(input, options.Value.ToPolicy()), ct);
+        return scheduled
+            ? TypedResults.Accepted($"/sagas/orders/{orderId}", SagaView.From(orderId, state))
+            : TypedResults.Ok(SagaView.From(orderId, state));
     }
 
     public static async Task<Results<Ok<SagaView>, NotFound>> GetAsync(string orderId, DaprWorkflowClient workflows, CancellationToken ct) =>

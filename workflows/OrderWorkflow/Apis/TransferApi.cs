@@ -1,6 +1,5 @@
 using TransferView = OrderWorkflow.Apis.WorkflowView<OrderWorkflow.Transfers.TransferProgress, OrderWorkflow.Transfers.TransferResult>;
 using Dapr.Workflow;
-using Grpc.Core;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using OrderWorkflow.Extensions;
@@ -34,23 +33,11 @@ public static class TransferApi
                 extensions: new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { ["To"] = ["must differ from From"] } });
         }
 
-        if (await workflows.GetWorkflowStateAsync(request.TransferId, getInputsAndOutputs: true, ct) is { Exists: true } existing)
-        {
-            return TypedResults.Ok(TransferView.From(request.TransferId, existing));
-        }
-
-        try
-        {
-            var run = new TransferRun(request, request.SettleAfter ?? options.Value.TransferSettleAfter, options.Value.Retry);
-            await workflows.ScheduleNewWorkflowAsync(TransferWorkflow.Name, request.TransferId, run);
-        }
-        catch (RpcException e) when (e.StatusCode == StatusCode.AlreadyExists)
-        {
-            // Two requests raced past the check: the other one started it.
-        }
-
-        var started = await workflows.GetWorkflowStateAsync(request.TransferId, getInputsAndOutputs: true, ct);
-        return TypedResults.Accepted($"/transfers/{request.TransferId}", TransferView.From(request.TransferId, started!));
+        var run = new TransferRun(request, request.SettleAfter ?? options.Value.TransferSettleAfter, options.Value.Retry);
+        var (state, scheduled) = await workflows.ScheduleOnceAsync(TransferWorkflow.Name, request.TransferId, run, ct);
+        return scheduled
+            ? TypedResults.Accepted($"/transfers/{request.TransferId}", TransferView.From(request.TransferId, state))
+            : TypedResults.Ok(TransferView.From(request.TransferId, state));
     }
 
     public static async Task<Results<Ok<TransferView>, NotFound>> GetAsync(string transferId, DaprWorkflowClient workflows, CancellationToken ct) =>
