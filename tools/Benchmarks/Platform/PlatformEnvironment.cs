@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net.Http.Json;
 using Benchmarks.Measurement;
+using Benchmarks.Services;
 using System.Text.Json;
 using Dapr.Client;
 using Dapr.Testing;
@@ -25,7 +26,7 @@ public sealed class PlatformEnvironment : IAsyncDisposable
     public const string Topic = "bench";
     public const string PostgresTable = "state";
 
-    private readonly List<IAsyncDisposable> _owned = [];
+    private readonly OwnedResources _owned = new();
 
     private PlatformEnvironment()
     {
@@ -99,7 +100,7 @@ public sealed class PlatformEnvironment : IAsyncDisposable
 
         var database = new NpgsqlConnectionStringBuilder(await Postgres.CreateDatabaseAsync("bench", ct: ct).ConfigureAwait(false));
         var resources = Directory.CreateTempSubdirectory("bench-resources-");
-        _owned.Add(new DeleteFolder(resources));
+        _owned.DeleteAtEnd(resources);
         await WriteComponentsAsync(resources, database, ct).ConfigureAwait(false);
 
         RedisDirect = await ConnectionMultiplexer.ConnectAsync(new ConfigurationOptions
@@ -144,9 +145,9 @@ public sealed class PlatformEnvironment : IAsyncDisposable
         _owned.Add(Sidecar);
 
         Dapr = new DaprClientBuilder().UseGrpcEndpoint(Sidecar.GrpcEndpoint).UseHttpEndpoint(Sidecar.HttpEndpoint).Build();
-        _owned.Add(new DisposeSync(Dapr));
+        _owned.Add((IDisposable)Dapr);
         SidecarHttp = new HttpClient { BaseAddress = new Uri(Sidecar.HttpEndpoint) };
-        _owned.Add(new DisposeSync(SidecarHttp));
+        _owned.Add((IDisposable)SidecarHttp);
 
         await WaitForSubscriptionAsync(ct).ConfigureAwait(false);
     }
@@ -216,46 +217,8 @@ public sealed class PlatformEnvironment : IAsyncDisposable
         return sources;
     }
 
-    /// <summary>Stops everything in reverse order of start; every part is stopped even when one fails, and failures are rethrown.</summary>
-    public async ValueTask DisposeAsync()
-    {
-        var errors = new List<Exception>();
-        for (var i = _owned.Count - 1; i >= 0; i--)
-        {
-            try
-            {
-                await _owned[i].DisposeAsync().ConfigureAwait(false);
-            }
-            catch (Exception e)
-            {
-                errors.Add(e);
-            }
-        }
-
-        _owned.Clear();
-        if (errors.Count > 0)
-        {
-            throw new AggregateException("stopping the benchmark environment failed", errors);
-        }
-    }
-
-    private sealed class DisposeSync(IDisposable inner) : IAsyncDisposable
-    {
-        public ValueTask DisposeAsync()
-        {
-            inner.Dispose();
-            return ValueTask.CompletedTask;
-        }
-    }
-
-    private sealed class DeleteFolder(DirectoryInfo folder) : IAsyncDisposable
-    {
-        public ValueTask DisposeAsync()
-        {
-            folder.Delete(recursive: true);
-            return ValueTask.CompletedTask;
-        }
-    }
+    /// <summary>Stops everything in reverse order of start (<see cref="OwnedResources"/>).</summary>
+    public ValueTask DisposeAsync() => _owned.DisposeAsync();
 }
 
 /// <summary>A Dapr component file.</summary>
