@@ -73,6 +73,7 @@ public sealed class when_a_service_fails(CheckoutSystem system) : SagaTest(syste
         var saga = await Shop.CheckoutAndWaitAsync(customer, Shop.Line(sku, 1, 10m));
 
         Assert.Equal("Confirmed", saga.Output!.Outcome);
+        Assert.Equal(CheckoutSystem.RetryMaxAttempts - 1, await System.StrikesAsync(System.Payments));
         Assert.Equal(90m, (await Shop.GetAccountAsync(customer)).Balance);
     }
 

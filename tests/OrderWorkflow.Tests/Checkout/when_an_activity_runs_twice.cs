@@ -15,14 +15,15 @@ public sealed class when_an_activity_runs_twice(CheckoutSystem system) : SagaTes
     [InlineData("orders", "^/orders/[^/]+/confirm$")]
     public async Task the_stock_is_reserved_once_and_the_customer_charged_once(string app, string path)
     {
-        await System.InjectFaultAsync(app == "inventory" ? System.Inventory : app == "payments" ? System.Payments : System.Orders,
-            "POST", path, timing: "After", times: 1);
+        var service = app == "inventory" ? System.Inventory : app == "payments" ? System.Payments : System.Orders;
+        await System.InjectFaultAsync(service, "POST", path, timing: "After", times: 1);
         var customer = await Shop.NewCustomerAsync(100m);
         var sku = await Shop.NewSkuAsync(5);
 
         var saga = await Shop.CheckoutAndWaitAsync(customer, Shop.Line(sku, 2, 10m));
 
         Assert.Equal("Confirmed", saga.Output!.Outcome);
+        Assert.Equal(1, await System.StrikesAsync(service));
         Assert.Equal(2, (await Shop.GetStockAsync(sku)).Reserved);
         var account = await Shop.GetAccountAsync(customer);
         Assert.Equal((80m, 0m), (account.Balance, account.Held));

@@ -43,6 +43,7 @@ public sealed class when_the_workflow_app_crashes(CheckoutSystem system) : SagaT
         var saga = await Shop.WaitForSagaAsync(orderId);
 
         Assert.Equal("Confirmed", saga.Output!.Outcome);
+        Assert.Equal(1, await System.StrikesAsync(System.Payments));
         var account = await Shop.GetAccountAsync(customer);
         Assert.Equal((70m, 0m), (account.Balance, account.Held));
         Assert.Equal(2, (await Shop.GetStockAsync(sku)).Reserved);

@@ -50,6 +50,8 @@ public sealed class CheckoutSystem : IAsyncLifetime
     public Task InjectFaultAsync(DaprApp app, string? method, string path, string timing = "Before", int? times = null, int delayMilliseconds = 0) =>
         CheckoutApps.InjectFaultAsync(app, method, path, timing, times, delayMilliseconds);
 
+    public Task<int> StrikesAsync(DaprApp app) => CheckoutApps.StrikesAsync(app);
+
     public Task ClearFaultsAsync() => Apps.ClearFaultsAsync();
 
     public async Task DisposeAsync()

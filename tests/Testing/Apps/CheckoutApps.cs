@@ -132,6 +132,14 @@ public sealed class CheckoutApps : IAsyncDisposable
         response.EnsureSuccessStatusCode();
     }
 
+    /// <summary>How many requests the app's fault rules have struck so far: proof that an injected fault happened.</summary>
+    public static async Task<int> StrikesAsync(DaprApp app)
+    {
+        using var client = new HttpClient();
+        var rules = await client.GetFromJsonAsync<List<System.Text.Json.JsonElement>>(new Uri(app.AppUrl!, "/_faults"));
+        return rules!.Sum(rule => rule.GetProperty("struck").GetInt32());
+    }
+
     public async Task ClearFaultsAsync()
     {
         using var client = new HttpClient();
