@@ -34,7 +34,8 @@ public sealed class SagaCommand : ICommand
         {
             progress.WriteLine("starting Redis and PostgreSQL (Dapr.Testing)…");
             var redisStart = RedisServer.StartAsync(ct: cancellationToken);
-            var postgresStart = PostgresServer.StartAsync(ct: cancellationToken);
+            var postgresStart = PostgresServer.StartAsync(
+                options.Statements > 0 ? new PostgresServerOptions { Settings = ServiceDatabases.StatementSettings } : null, cancellationToken);
             try
             {
                 await Task.WhenAll(redisStart, postgresStart).ConfigureAwait(false);
@@ -226,6 +227,11 @@ public sealed class SagaCommand : ICommand
         {
             progress.WriteLine($"step {index + 1}/{options.Rates.Count}: {rate} checkouts/s for {CommandLine.Format(options.Duration)}…");
             var label = string.Create(CultureInfo.InvariantCulture, $"s{index + 1}");
+            if (options.Statements > 0)
+            {
+                await _databases.ResetStatementsAsync(ct).ConfigureAwait(false);
+            }
+
             var cpuBefore = CpuSnapshot.Take(cpu);
             var wall = Stopwatch.StartNew();
             Drained drained = null!;
@@ -238,7 +244,8 @@ public sealed class SagaCommand : ICommand
             var cpuUsed = cpuBefore.Elapsed();
             // The CPU window is the wall time up to the end of the drain; the settle pause adds a little idle CPU to it.
             var records = await _databases.ReadOrdersAsync(drained.Prefix, ct).ConfigureAwait(false);
-            var result = Summarise(rate, drained, records, commits, wall.Elapsed, cpuUsed);
+            var statements = options.Statements > 0 ? await _databases.StatementsAsync(options.Statements, ct).ConfigureAwait(false) : null;
+            var result = Summarise(rate, drained, records, commits, wall.Elapsed, cpuUsed) with { Statements = statements };
             progress.WriteLine($"step {index + 1}: {result.Confirmed} confirmed, {result.Cancelled} cancelled, {result.NotFinished} not finished, " +
                                $"{result.SagasPerSecond.ToString("0.0", CultureInfo.InvariantCulture)} sagas/s" +
                                (result.ToConfirmed.Count > 0 ? $", p99 {ReportPrinter.Ms(result.ToConfirmed.PercentileNanoseconds(99))} ms" : ""));

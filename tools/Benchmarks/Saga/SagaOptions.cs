@@ -33,10 +33,14 @@ public sealed record SagaOptions
     /// <summary>Zero skips pgbench.</summary>
     public TimeSpan PgbenchDuration { get; init; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>How many of the statements PostgreSQL spent most time on to list per step (pg_stat_statements); zero lists none and leaves it unloaded.</summary>
+    public int Statements { get; init; }
+
     public const string Usage =
         "[--rates 25,50,100,150 (sagas/s, one step each)] [--duration 20s (per rate)] [--warmup 5s] [--drain-timeout 90s] " +
         "[--customers 100] [--skus 500] [--lines 2 (per order)] [--hot-sku 0 (% of orders that also take one shared SKU)] " +
-        "[--pgbench-scale 10] [--pgbench-clients 8] [--pgbench-duration 15s (0 skips pgbench)]";
+        "[--pgbench-scale 10] [--pgbench-clients 8] [--pgbench-duration 15s (0 skips pgbench)] " +
+        "[--statements 0 (list the N statements PostgreSQL spent most time on per step, through pg_stat_statements)]";
 
     public static SagaOptions Parse(CommandLine arguments)
     {
@@ -54,6 +58,7 @@ public sealed record SagaOptions
             PgbenchScale = arguments.Int("pgbench-scale", defaults.PgbenchScale, 1, 1000),
             PgbenchClients = arguments.Int("pgbench-clients", defaults.PgbenchClients, 1, 200),
             PgbenchDuration = arguments.Duration("pgbench-duration", defaults.PgbenchDuration, TimeSpan.Zero),
+            Statements = arguments.Int("statements", defaults.Statements, 0, 1000),
         };
         arguments.EnsureAllRead();
         if (options.LinesPerOrder > options.Skus)

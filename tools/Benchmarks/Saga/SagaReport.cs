@@ -68,6 +68,7 @@ public static class SagaReport
         output.WriteLine();
         PrintCpu(output, run);
         output.WriteLine();
+        PrintStatements(output, run);
         PrintTargets(output, run);
     }
 
@@ -113,6 +114,36 @@ public static class SagaReport
         table.Add(["machine CPU ms per saga", "", .. run.Steps.Select(s => s.Ended == 0 ? "-" : Fixed(s.Cpu[machine].TotalMilliseconds / s.Ended, "0.0"))]);
         output.Write(table);
         output.WriteLine($"  {Environment.ProcessorCount} cores in all; the machine row counts every process on it, other tenants included");
+    }
+
+    private static void PrintStatements(TextWriter output, SagaRunResult run)
+    {
+        foreach (var step in run.Steps)
+        {
+            if (step is not { Statements: { } costs, Ended: > 0 })
+            {
+                continue;
+            }
+
+            output.WriteLine($"PostgreSQL statements at {Int(step.Rate)}/s (pg_stat_statements, top-level, execution time only; the benchmark's own reads included): " +
+                             $"{Fixed((double)costs.Calls / step.Ended, "0.0")} statements and {Fixed(costs.TotalMilliseconds / step.Ended, "0.00")} ms per saga in all");
+            var table = new TextTable("service", "calls/saga", "ms/saga", "mean ms", "rows/call", "statement");
+            foreach (var statement in costs.Top)
+            {
+                table.Add(statement.Service, Fixed((double)statement.Calls / step.Ended, "0.00"), Fixed(statement.TotalMilliseconds / step.Ended, "0.000"),
+                    Fixed(statement.TotalMilliseconds / Math.Max(1, statement.Calls), "0.000"), Fixed((double)statement.Rows / Math.Max(1, statement.Calls), "0.0"),
+                    OneLine(statement.Query, 110));
+            }
+
+            output.Write(table);
+            output.WriteLine();
+        }
+
+        static string OneLine(string query, int width)
+        {
+            var text = string.Join(' ', query.Split((char[])[' ', '\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries));
+            return text.Length <= width ? text : text[..(width - 1)] + "…";
+        }
     }
 
     private static void PrintTargets(TextWriter output, SagaRunResult run)

@@ -8,6 +8,12 @@ public sealed record OrderRecord(
     string OrderId, string Status, bool NeedsAttention, DateTimeOffset CreatedAt, DateTimeOffset? SagaStartSentAt,
     DateTimeOffset? EndedAt, DateTimeOffset? ReservedAt);
 
+/// <summary>One normalised statement's counters from pg_stat_statements: which service's database, calls, execution time.</summary>
+public sealed record StatementCost(string Service, long Calls, double TotalMilliseconds, long Rows, string Query);
+
+/// <summary>The top statements and the totals over all top-level statements in the service databases.</summary>
+public sealed record StatementCosts(IReadOnlyList<StatementCost> Top, long Calls, double TotalMilliseconds);
+
 /// <summary>
 /// Reads the services' own databases as a superuser, beside them: the saga's timings from what orders and inventory
 /// stamp anyway (no polling of the system while it works), and PostgreSQL's commit counters. Every statement this
@@ -103,6 +109,56 @@ public sealed class ServiceDatabases(PostgresServer postgres, IReadOnlyDictionar
             Parameters = { new() { Value = Names.ToArray() } },
         };
         return (long)(await command.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
+    }
+
+    /// <summary>The settings that load pg_stat_statements; the server must start with them.</summary>
+    public static IReadOnlyDictionary<string, string> StatementSettings { get; } = new Dictionary<string, string>
+    {
+        ["shared_preload_libraries"] = "pg_stat_statements",
+        // Statements inside functions too: Marten appends events through its own functions.
+        ["pg_stat_statements.track"] = "all",
+    };
+
+    /// <summary>Creates the extension's view (in <c>postgres</c>; the counters cover every database) and zeroes its counters.</summary>
+    public async Task ResetStatementsAsync(CancellationToken ct)
+    {
+        await using var connection = new NpgsqlConnection(postgres.ConnectionString);
+        await connection.OpenAsync(ct).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand("CREATE EXTENSION IF NOT EXISTS pg_stat_statements; SELECT pg_stat_statements_reset();", connection);
+        await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The statements run in the service databases since the last reset, the most time first, and the time of all of them.</summary>
+    public async Task<StatementCosts> StatementsAsync(int top, CancellationToken ct)
+    {
+        await using var connection = new NpgsqlConnection(postgres.ConnectionString);
+        await connection.OpenAsync(ct).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand("""
+            SELECT d.datname, s.calls, s.total_exec_time, s.rows, s.query, sum(s.total_exec_time) OVER (), sum(s.calls) OVER ()
+            FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+            WHERE d.datname = ANY($1) AND s.toplevel
+            ORDER BY s.total_exec_time DESC
+            """, connection)
+        {
+            Parameters = { new() { Value = Names.ToArray() } },
+        };
+        var statements = new List<StatementCost>();
+        double totalMilliseconds = 0;
+        long totalCalls = 0;
+        await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await reader.ReadAsync(ct).ConfigureAwait(false))
+        {
+            totalMilliseconds = reader.GetDouble(5);
+            totalCalls = (long)reader.GetDecimal(6);
+            if (statements.Count < top)
+            {
+                var database = reader.GetString(0);
+                var service = databases.FirstOrDefault(pair => pair.Value == database).Key ?? database;
+                statements.Add(new StatementCost(service, reader.GetInt64(1), reader.GetDouble(2), reader.GetInt64(3), reader.GetString(4)));
+            }
+        }
+
+        return new StatementCosts(statements, totalCalls, totalMilliseconds);
     }
 
     /// <summary>fsync, synchronous_commit and full_page_writes as the server runs them.</summary>

@@ -44,6 +44,9 @@ public sealed record StepResult
 
     public required IReadOnlyDictionary<string, TimeSpan> Cpu { get; init; }
 
+    /// <summary>What PostgreSQL spent its time on over the step, when <c>--statements</c> asked for it.</summary>
+    public StatementCosts? Statements { get; init; }
+
     public int Ended => Confirmed + Cancelled;
 
     public double CommitsPerSaga => Ended == 0 ? double.NaN : (double)Commits / Ended;
