@@ -67,6 +67,23 @@ public abstract class StateStoreBehaviour : IAsyncLifetime
     }
 
     [Fact]
+    public async Task listing_keys_finds_those_with_the_prefix_and_suffix_and_takes_glob_characters_literally()
+    {
+        var run = Guid.NewGuid().ToString("N")[..8];
+        string[] wanted = [Key($"list-{run}*[a]||metadata"), Key($"list-{run}*[a]?b||metadata")];
+        await SaveAsync(wanted[0], Binary(1));
+        await SaveAsync(wanted[1], Binary(2));
+        await SaveAsync(Key($"list-{run}*[a]||inbox-000000"), Binary(3));
+        await SaveAsync(Key($"list-{run}x[a]||metadata"), Binary(4));
+        await SaveAsync(Key($"list-{run}*[a]-gone||metadata"), Binary(5));
+        await Store.DeleteAsync(new DeleteOperation(Key($"list-{run}*[a]-gone||metadata")), Ct);
+
+        var keys = await Store.KeysAsync(Key($"list-{run}*[a]"), "||metadata", Ct);
+
+        Assert.Equal(wanted.Order(StringComparer.Ordinal), keys);
+    }
+
+    [Fact]
     public async Task a_missing_key_reads_as_missing()
     {
         var item = await Store.GetAsync(Key("never-written"), Ct);

@@ -1,6 +1,7 @@
 using Dapr.DurableTask.Protobuf;
 using Dapr.Testing;
 using Dapr.Workflow;
+using Google.Protobuf;
 using Grpc.Net.Client;
 using LocalSidecar.Tests.Infrastructure;
 
@@ -58,6 +59,47 @@ public abstract class WorkflowDurabilityTests(SharedServers servers) : WorkflowT
 
         var state = await CompletionAsync(id);
         Assert.Equal("approved by carol", state.ReadOutputAs<string>());
+    }
+
+    [Fact]
+    public async Task the_local_index_holds_only_unfinished_instances_while_listing_finds_every_one()
+    {
+        var finished = NewId();
+        await RunAsync(TestWorkflows.Chain, "done", finished);
+        var running = await Client.ScheduleNewWorkflowAsync(TestWorkflows.AwaitsApproval, NewId(), 0);
+        await WaitForHistoryAsync(running, HistoryEvent.EventTypeOneofCase.ExecutionStarted);
+
+        Assert.Equal([running], await LocalIndexAsync());
+        var listed = (await Client.ListInstanceIdsAsync()).InstanceIds;
+        Assert.Contains(finished, listed);
+        Assert.Contains(running, listed);
+
+        await Client.RaiseEventAsync(running, "approval", "dora");
+        await CompletionAsync(running);
+
+        Assert.Empty(await LocalIndexAsync());
+        Assert.Equal(2, (await Client.ListInstanceIdsAsync()).InstanceIds.Count(id => id == finished || id == running));
+    }
+
+    [Fact]
+    public async Task an_index_from_an_earlier_sidecar_that_lists_finished_instances_is_pruned_at_start_up()
+    {
+        var finished = NewId();
+        await RunAsync(TestWorkflows.Chain, "old", finished);
+        // Earlier versions of the sidecar kept every instance in the index.
+        var everything = new ListInstanceIDsResponse { InstanceIds = { finished } };
+        await ActorStore.SetAsync(new LocalSidecar.State.SetOperation(Layout.IndexKey, new LocalSidecar.State.StateValue(everything.ToByteArray(), IsJson: false)), Ct);
+
+        await RestartSidecarAsync();
+
+        Assert.Empty(await LocalIndexAsync());
+        Assert.Equal(WorkflowRuntimeStatus.Completed, (await Client.GetWorkflowStateAsync(finished)).RuntimeStatus);
+    }
+
+    private async Task<IReadOnlyList<string>> LocalIndexAsync()
+    {
+        var item = await ActorStore.GetAsync(Layout.IndexKey, Ct);
+        return item.Data is { Length: > 0 } data ? [.. ListInstanceIDsResponse.Parser.ParseFrom(data).InstanceIds] : [];
     }
 
     private async Task WaitForHistoryAsync(string instanceId, HistoryEvent.EventTypeOneofCase type)

@@ -29,6 +29,13 @@ public interface IStateStore : IAsyncDisposable
     /// </summary>
     Task ExecuteTransactionAsync(IReadOnlyList<StateOperation> operations, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Every live key that starts with <paramref name="prefix"/> and ends with <paramref name="suffix"/>, in ordinal order.
+    /// daprd lists workflow instances the same way, through the stores' <c>KeysLike</c>; the local sidecar only ever
+    /// asks for prefix-and-suffix patterns, so it takes them as plain text rather than a LIKE pattern to escape.
+    /// </summary>
+    Task<IReadOnlyList<string>> KeysAsync(string prefix, string suffix, CancellationToken cancellationToken);
+
     /// <summary>Used by <c>/v1.0/healthz/outbound</c> and the metadata API.</summary>
     Task PingAsync(CancellationToken cancellationToken);
 }

@@ -56,11 +56,17 @@ public sealed class WorkflowRuntime : IHostedService, IAsyncDisposable
         }
 
         var ids = await _store.LoadIndexAsync(cancellationToken);
+        var finished = new List<string>();
         foreach (var id in ids)
         {
             try
             {
-                await Runner(id).ResumeAsync(cancellationToken);
+                var runner = Runner(id);
+                await runner.ResumeAsync(cancellationToken);
+                if (await runner.ReadAsync(state => state is null or { IsTerminal: true }, cancellationToken))
+                {
+                    finished.Add(id);
+                }
             }
             catch (RpcException e)
             {
@@ -69,7 +75,9 @@ public sealed class WorkflowRuntime : IHostedService, IAsyncDisposable
             }
         }
 
-        Logger.LogInformation("Workflow engine ready: {Count} instance(s) in the actor state store", ids.Count);
+        // Only an index written by an earlier version of the sidecar lists finished instances.
+        await _store.ForgetFinishedAsync(finished, cancellationToken);
+        Logger.LogInformation("Workflow engine ready: {Count} unfinished instance(s) resumed from the actor state store", ids.Count - finished.Count);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
@@ -288,7 +296,7 @@ public sealed class WorkflowRuntime : IHostedService, IAsyncDisposable
 
     public async Task<ListInstanceIDsResponse> ListInstanceIdsAsync(ListInstanceIDsRequest request, CancellationToken ct)
     {
-        var ids = await Store.IndexSnapshotAsync(ct);
+        var ids = await Store.ListInstanceIdsAsync(ct);
         var from = 0;
         if (!string.IsNullOrEmpty(request.ContinuationToken) && !int.TryParse(request.ContinuationToken, out from))
         {

@@ -19,18 +19,33 @@ namespace LocalSidecar.Workflow;
 /// state.redis keeps them unchanged and state.postgresql v1 stores base64 strings with isbinary=true, as daprd does.
 /// <para>
 /// One addition of the local sidecar: <c>{appId}||dapr.internal.{namespace}.{appId}.workflow||local-index</c> lists
-/// every instance id (protobuf <c>ListInstanceIDsResponse</c>). daprd finds live instances again through its Scheduler
-/// reminders; without a Scheduler, and with no scan in the state store contract, the sidecar needs this list to resume
-/// pending activities and timers after a restart. It has three key segments where actor keys have four, so it can
-/// never collide with one, and daprd ignores it.
+/// the instances that have not finished (protobuf <c>ListInstanceIDsResponse</c>). daprd finds them again through its
+/// Scheduler reminders; without a Scheduler the sidecar needs this list to resume pending activities and timers after
+/// a restart. An instance joins it when it is created and leaves it in the save that finishes it, so the list stays
+/// as short as the work in flight: a list of every instance ever run would be rewritten, whole, on every start. Listing
+/// all instances is a key scan instead (<see cref="ListInstanceIdsAsync"/>), as in daprd. The key has three segments
+/// where actor keys have four, so it can never collide with one, and daprd ignores it.
 /// </para>
 /// </summary>
 public sealed class WorkflowStateStore(IStateStore store, string appId, string @namespace)
 {
     private const int MaxEntries = 1_000_000;
     private readonly SemaphoreSlim _indexGate = new(1, 1);
-    private List<string> _index = [];
+    // Replaced whole under _indexGate, read without it: an instance's own membership only changes in its own saves,
+    // which its runner serialises, so a save may test it lock-free and take the gate only to change the list.
+    private volatile LiveIndex _index = LiveIndex.Empty;
     private string? _indexETag;
+
+    private sealed record LiveIndex(IReadOnlyList<string> Ids, IReadOnlySet<string> Members)
+    {
+        public static readonly LiveIndex Empty = new([], new HashSet<string>(StringComparer.Ordinal));
+
+        public static LiveIndex Of(IEnumerable<string> ids)
+        {
+            var list = ids.Distinct(StringComparer.Ordinal).ToList();
+            return new LiveIndex(list, new HashSet<string>(list, StringComparer.Ordinal));
+        }
+    }
 
     public string ActorType { get; } = $"dapr.internal.{@namespace}.{appId}.workflow";
 
@@ -52,9 +67,9 @@ public sealed class WorkflowStateStore(IStateStore store, string appId, string @
         try
         {
             var item = await store.GetAsync(IndexKey, ct);
-            _index = item.Data is { Length: > 0 } data ? [.. ListInstanceIDsResponse.Parser.ParseFrom(data).InstanceIds] : [];
+            _index = item.Data is { Length: > 0 } data ? LiveIndex.Of(ListInstanceIDsResponse.Parser.ParseFrom(data).InstanceIds) : LiveIndex.Empty;
             _indexETag = item.ETag;
-            return [.. _index];
+            return _index.Ids;
         }
         finally
         {
@@ -62,17 +77,36 @@ public sealed class WorkflowStateStore(IStateStore store, string appId, string @
         }
     }
 
-    public async Task<IReadOnlyList<string>> IndexSnapshotAsync(CancellationToken ct)
+    /// <summary>
+    /// Takes finished instances off the live index in one write: an index written by an earlier version of the sidecar
+    /// listed every instance, and a crash between an instance's last save and its removal cannot happen (one transaction).
+    /// </summary>
+    public async Task ForgetFinishedAsync(IReadOnlyCollection<string> finished, CancellationToken ct)
     {
+        if (finished.Count == 0)
+        {
+            return;
+        }
+
+        var gone = finished.ToHashSet(StringComparer.Ordinal);
         await _indexGate.WaitAsync(ct);
         try
         {
-            return [.. _index];
+            await WriteIndexAsync(LiveIndex.Of(_index.Ids.Where(id => !gone.Contains(id))), [], ct);
         }
         finally
         {
             _indexGate.Release();
         }
+    }
+
+    /// <summary>Every instance id in the store, finished or not, from a scan of the metadata keys (daprd: KeysLike).</summary>
+    public async Task<IReadOnlyList<string>> ListInstanceIdsAsync(CancellationToken ct)
+    {
+        var prefix = $"{appId}{StateKeys.Separator}{ActorType}{StateKeys.Separator}";
+        var suffix = StateKeys.Separator + "metadata";
+        var keys = await store.KeysAsync(prefix, suffix, ct);
+        return keys.Select(key => key[prefix.Length..^suffix.Length]).ToList();
     }
 
     public async Task<InstanceState?> LoadAsync(string instanceId, CancellationToken ct)
@@ -168,7 +202,7 @@ public sealed class WorkflowStateStore(IStateStore store, string appId, string @
         };
         operations.Add(new SetOperation(MetadataKey(id), new StateValue(metadata.ToByteArray(), IsJson: false), state.MetadataETag));
 
-        await WithIndexAsync(id, add: true, operations, ct);
+        await WithIndexAsync(id, live: !state.IsTerminal, operations, ct);
 
         state.StoredInbox = inbox;
         state.StoredHistoryCount = state.History.Count;
@@ -186,42 +220,49 @@ public sealed class WorkflowStateStore(IStateStore store, string appId, string @
         operations.AddRange(Enumerable.Range(0, state.StoredHistoryCount).Select(i => new DeleteOperation(HistoryKey(id, i))));
         operations.Add(new DeleteOperation(CustomStatusKey(id)));
         operations.Add(new DeleteOperation(MetadataKey(id), state.MetadataETag));
-        await WithIndexAsync(id, add: false, operations, ct);
+        await WithIndexAsync(id, live: false, operations, ct);
     }
 
-    private async Task WithIndexAsync(string instanceId, bool add, List<StateOperation> operations, CancellationToken ct)
+    /// <summary>
+    /// Runs the instance's operations, adding the index change to the same transaction when the instance joins or leaves
+    /// the live index. Only then is the index gate taken: every other save runs alongside the saves of other instances.
+    /// </summary>
+    private async Task WithIndexAsync(string instanceId, bool live, List<StateOperation> operations, CancellationToken ct)
     {
+        if (_index.Members.Contains(instanceId) == live)
+        {
+            await store.ExecuteTransactionAsync(operations, ct);
+            return;
+        }
+
         await _indexGate.WaitAsync(ct);
         try
         {
-            var listed = _index.Contains(instanceId);
-            List<string>? next = null;
-            if (add && !listed)
-            {
-                next = [.. _index, instanceId];
-            }
-            else if (!add && listed)
-            {
-                next = _index.Where(i => i != instanceId).ToList();
-            }
-
-            if (next is not null)
-            {
-                var value = new ListInstanceIDsResponse { InstanceIds = { next } };
-                operations.Add(new SetOperation(IndexKey, new StateValue(value.ToByteArray(), IsJson: false), _indexETag));
-            }
-
-            await store.ExecuteTransactionAsync(operations, ct);
-            if (next is not null)
-            {
-                _index = next;
-                _indexETag = (await store.GetAsync(IndexKey, ct)).ETag;
-            }
+            var next = live ? LiveIndex.Of([.. _index.Ids, instanceId]) : LiveIndex.Of(_index.Ids.Where(id => id != instanceId));
+            await WriteIndexAsync(next, operations, ct);
         }
         finally
         {
             _indexGate.Release();
         }
+    }
+
+    /// <summary>Writes <paramref name="next"/> with <paramref name="operations"/> in one transaction; the caller holds the index gate.</summary>
+    private async Task WriteIndexAsync(LiveIndex next, List<StateOperation> operations, CancellationToken ct)
+    {
+        if (next.Ids.Count == 0)
+        {
+            operations.Add(new DeleteOperation(IndexKey, _indexETag));
+        }
+        else
+        {
+            var value = new ListInstanceIDsResponse { InstanceIds = { next.Ids } };
+            operations.Add(new SetOperation(IndexKey, new StateValue(value.ToByteArray(), IsJson: false), _indexETag));
+        }
+
+        await store.ExecuteTransactionAsync(operations, ct);
+        _index = next;
+        _indexETag = next.Ids.Count == 0 ? null : (await store.GetAsync(IndexKey, ct)).ETag;
     }
 
     /// <summary>TimerFired events never reach the store: their durable home is the TimerCreated in the history (daprd: the reminder).</summary>

@@ -37,6 +37,20 @@ public sealed class InMemoryStateStore(ComponentDefinition definition, TimeProvi
         }
     }
 
+    public Task<IReadOnlyList<string>> KeysAsync(string prefix, string suffix, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            IReadOnlyList<string> keys = _items.Keys
+                .Where(key => key.Length >= prefix.Length + suffix.Length
+                              && key.StartsWith(prefix, StringComparison.Ordinal) && key.EndsWith(suffix, StringComparison.Ordinal)
+                              && Live(key) is not null)
+                .Order(StringComparer.Ordinal)
+                .ToList();
+            return Task.FromResult(keys);
+        }
+    }
+
     public Task SetAsync(SetOperation operation, CancellationToken cancellationToken)
         => ExecuteTransactionAsync([operation], cancellationToken);
 

@@ -89,6 +89,26 @@ public sealed class PostgresStateStore : IStateStore
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadRow(reader) : StateItem.Missing(key);
     }
 
+    /// <summary>starts_with and right() rather than LIKE, so the text needs no escaping; ordered by the key's bytes.</summary>
+    public async Task<IReadOnlyList<string>> KeysAsync(string prefix, string suffix, CancellationToken cancellationToken)
+    {
+        await using var command = DataSource.CreateCommand(
+            $"SELECT key FROM {_table} WHERE starts_with(key, $1) AND right(key, $3) = $2 AND length(key) >= $4 " +
+            "AND (expiredate IS NULL OR expiredate >= CURRENT_TIMESTAMP) ORDER BY key COLLATE \"C\"");
+        command.Parameters.Add(new NpgsqlParameter { Value = prefix, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = suffix, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = suffix.Length, NpgsqlDbType = NpgsqlDbType.Integer });
+        command.Parameters.Add(new NpgsqlParameter { Value = prefix.Length + suffix.Length, NpgsqlDbType = NpgsqlDbType.Integer });
+        var keys = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            keys.Add(reader.GetString(0));
+        }
+
+        return keys;
+    }
+
     public async Task<IReadOnlyList<StateItem>> BulkGetAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken)
     {
         if (keys.Count == 0)

@@ -198,6 +198,41 @@ public sealed class RedisStateStore(ComponentDefinition definition) : IStateStor
     public Task<StateItem> GetAsync(string key, CancellationToken cancellationToken)
         => ReadAsync(key).WaitAsync(cancellationToken);
 
+    /// <summary>SCAN with a MATCH glob (components-contrib's Redis KeysLike also scans); the glob's own characters in the text are escaped.</summary>
+    public async Task<IReadOnlyList<string>> KeysAsync(string prefix, string suffix, CancellationToken cancellationToken)
+    {
+        var connection = _connection ?? throw new InvalidOperationException($"state store '{definition.Name}' is not initialised");
+        var server = connection.GetServer(connection.GetEndPoints()[0]);
+        var keys = new List<string>();
+        await foreach (var key in server.KeysAsync(_settings.Database, Glob(prefix) + "*" + Glob(suffix), pageSize: 1000).WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            var text = (string)key!;
+            if (text.Length >= prefix.Length + suffix.Length && text.StartsWith(prefix, StringComparison.Ordinal) && text.EndsWith(suffix, StringComparison.Ordinal))
+            {
+                keys.Add(text);
+            }
+        }
+
+        keys.Sort(StringComparer.Ordinal);
+        return keys;
+
+        static string Glob(string text)
+        {
+            var escaped = new System.Text.StringBuilder(text.Length + 8);
+            foreach (var c in text)
+            {
+                if (c is '*' or '?' or '[' or ']' or '\\')
+                {
+                    escaped.Append('\\');
+                }
+
+                escaped.Append(c);
+            }
+
+            return escaped.ToString();
+        }
+    }
+
     public async Task<IReadOnlyList<StateItem>> BulkGetAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken)
     {
         // Dapr's bulk get is a loop of single gets; issuing them together only saves round trips.
