@@ -47,7 +47,10 @@ public sealed class InvocationProxy(SidecarOptions options, NameResolution names
             request.Headers.TryAddWithoutValidation("dapr-api-token", options.ApiToken);
         }
 
-        await SendAsync(context, request, targetAppId);
+        if (!await SendAsync(context, request, targetAppId))
+        {
+            names.Forget(appId);
+        }
     }
 
     /// <summary>The second hop: another sidecar asks this one to call its app.</summary>
@@ -103,7 +106,8 @@ public sealed class InvocationProxy(SidecarOptions options, NameResolution names
         return request;
     }
 
-    private async Task SendAsync(HttpContext context, HttpRequestMessage request, string targetAppId)
+    /// <returns>False when the target could not be reached at all.</returns>
+    private async Task<bool> SendAsync(HttpContext context, HttpRequestMessage request, string targetAppId)
     {
         HttpResponseMessage response;
         try
@@ -115,7 +119,7 @@ public sealed class InvocationProxy(SidecarOptions options, NameResolution names
             logger.LogWarning(e, "Invoking {AppId} at {Uri} failed", targetAppId, request.RequestUri);
             await WriteError(context, HttpStatusCode.InternalServerError, "ERR_DIRECT_INVOKE",
                 $"failed to invoke, id: {targetAppId}, err: {e.Message}");
-            return;
+            return false;
         }
 
         using (response)
@@ -131,6 +135,8 @@ public sealed class InvocationProxy(SidecarOptions options, NameResolution names
 
             await response.Content.CopyToAsync(context.Response.Body, context.RequestAborted);
         }
+
+        return true;
     }
 
     internal static Task WriteError(HttpContext context, HttpStatusCode status, string code, string message)

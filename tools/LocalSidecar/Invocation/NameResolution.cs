@@ -10,8 +10,17 @@ public sealed record SidecarAddress(string AppId, int HttpPort, int GrpcPort, in
 /// file per app id in a shared folder, which needs no network service and works the same in tests and with the runner.
 /// A file left by a process that no longer runs is treated as absent.
 /// </summary>
+/// <remarks>
+/// A found address is kept for <see cref="Freshness"/>: reading the file and checking the process on every call cost
+/// more than the rest of the hop. A caller that fails to reach a kept address calls <see cref="Forget"/>, so a
+/// sidecar restarted on other ports is found again at the next call.
+/// </remarks>
 public sealed class NameResolution(string directory)
 {
+    public static readonly TimeSpan Freshness = TimeSpan.FromSeconds(1);
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (SidecarAddress Address, long FoundAt)> _found = new(StringComparer.Ordinal);
+
     public string Directory { get; } = directory;
 
     public void Register(SidecarAddress address)
@@ -34,9 +43,25 @@ public sealed class NameResolution(string directory)
 
     public SidecarAddress? Resolve(string appId)
     {
+        var now = Environment.TickCount64;
+        if (_found.TryGetValue(appId, out var kept) && now - kept.FoundAt < (long)Freshness.TotalMilliseconds)
+        {
+            return kept.Address;
+        }
+
         var address = Read(appId);
-        return address is not null && IsRunning(address.ProcessId) ? address : null;
+        if (address is not null && IsRunning(address.ProcessId))
+        {
+            _found[appId] = (address, now);
+            return address;
+        }
+
+        _found.TryRemove(appId, out _);
+        return null;
     }
+
+    /// <summary>Drops a kept address that could not be reached.</summary>
+    public void Forget(string appId) => _found.TryRemove(appId, out _);
 
     private SidecarAddress? Read(string appId)
     {
