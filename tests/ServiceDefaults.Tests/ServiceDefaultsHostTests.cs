@@ -70,12 +70,39 @@ public sealed class ServiceDefaultsHostTests
     }
 
     [Fact]
+    public async Task Without_a_collector_no_span_is_recorded_but_the_trace_context_still_flows()
+    {
+        var spans = new List<Activity>();
+        await using var app = await StartAsync(
+            new() { ["APP_ID"] = "orders" },
+            configureServices: services => services
+                .ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddProcessor(new SimpleActivityExportProcessor(new CollectingExporter<Activity>(spans)))));
+        var instrumentation = app.App.Services.GetRequiredService<ServiceInstrumentation>();
+
+        using (var activity = instrumentation.ActivitySource.StartActivity("place-order"))
+        {
+            Assert.NotNull(activity);
+            Assert.NotEqual(default, activity.TraceId);
+            Assert.False(activity.IsAllDataRequested);
+        }
+
+        (await app.Client.GetAsync("/not-a-probe")).Dispose();
+        app.App.Services.GetRequiredService<TracerProvider>().ForceFlush();
+
+        lock (spans)
+        {
+            Assert.Empty(spans);
+        }
+    }
+
+    [Fact]
     public async Task Service_instrumentation_is_named_after_APP_ID_and_exported_by_this_service_providers()
     {
         var spans = new List<Activity>();
         var metrics = new List<Metric>();
         await using var app = await StartAsync(
-            new() { ["APP_ID"] = "orders" },
+            // Without an OTLP endpoint nothing is sampled unless asked; this test's collector stands in for one.
+            new() { ["APP_ID"] = "orders", ["OTEL_TRACES_SAMPLER"] = "always_on" },
             configureServices: services => services
                 .ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddProcessor(new SimpleActivityExportProcessor(new CollectingExporter<Activity>(spans))))
                 .ConfigureOpenTelemetryMeterProvider(meters => meters.AddReader(new BaseExportingMetricReader(new CollectingExporter<Metric>(metrics)))));

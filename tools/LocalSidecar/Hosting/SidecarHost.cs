@@ -175,6 +175,11 @@ public sealed class SidecarHost : IAsyncDisposable
                 {
                     tracing.AddOtlpExporter();
                 }
+                else
+                {
+                    // Nothing exports, so nothing is recorded; the trace context still passes through to the apps.
+                    tracing.SetSampler(new AlwaysOffSampler());
+                }
             });
 
         var app = builder.Build();
