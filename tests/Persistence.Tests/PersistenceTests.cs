@@ -15,6 +15,25 @@ public sealed class PersistenceTests(SharedServers servers)
     private static string Unique(string prefix) => prefix + "_" + Guid.NewGuid().ToString("N")[..8];
 
     [Fact]
+    public void a_service_connection_prepares_its_statements_and_keeps_them_across_pooled_uses()
+    {
+        var reused = new NpgsqlConnectionStringBuilder(PersistenceExtensions.WithStatementReuse("Host=db;Database=orders;Username=orders"));
+
+        Assert.Equal(64, reused.MaxAutoPrepare);
+        Assert.True(reused.NoResetOnClose);
+        Assert.Equal("orders", reused.Database);
+    }
+
+    [Fact]
+    public void a_connection_string_that_sets_statement_reuse_itself_keeps_its_own_values()
+    {
+        var own = new NpgsqlConnectionStringBuilder(PersistenceExtensions.WithStatementReuse("Host=db;Database=orders;Max Auto Prepare=0;No Reset On Close=false"));
+
+        Assert.Equal(0, own.MaxAutoPrepare);
+        Assert.False(own.NoResetOnClose);
+    }
+
+    [Fact]
     public async Task provisioning_creates_the_role_and_a_database_only_that_role_can_enter()
     {
         var orders = Unique("orders");
