@@ -47,8 +47,11 @@ public sealed class CheckoutApps : IAsyncDisposable
     public string Output => string.Join("\n", _apps.Select(app => app.Output));
 
     /// <param name="faultInjection">Switches on ServiceDefaults' <c>/_faults</c> in every app.</param>
-    public static async Task<CheckoutApps> StartAsync(PostgresServer postgres, RedisServer redis, SagaSettings saga, bool faultInjection = false)
+    /// <param name="environment">Added to every app's and every sidecar's environment last, so it wins (e.g. the environment name, log levels).</param>
+    public static async Task<CheckoutApps> StartAsync(
+        PostgresServer postgres, RedisServer redis, SagaSettings saga, bool faultInjection = false, IReadOnlyDictionary<string, string?>? environment = null)
     {
+        environment ??= new Dictionary<string, string?>();
         var resources = Directory.CreateTempSubdirectory("checkout-resources-");
         await WriteComponentsAsync(resources.FullName, redis.Endpoint);
         var names = Path.Combine(resources.FullName, ".names");
@@ -70,7 +73,7 @@ public sealed class CheckoutApps : IAsyncDisposable
                 env[$"ConnectionStrings__{database}-admin"] = postgres.ConnectionString;
             }
 
-            foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
+            foreach (var (key, value) in (extra ?? new Dictionary<string, string?>()).Concat(environment))
             {
                 env[key] = value;
             }
@@ -82,6 +85,7 @@ public sealed class CheckoutApps : IAsyncDisposable
                 ResourcesPaths = [resources.FullName],
                 NameResolutionDirectory = names,
                 AppEnvironment = env,
+                SidecarEnvironment = environment,
             };
         }
 

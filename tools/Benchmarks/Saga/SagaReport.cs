@@ -18,7 +18,8 @@ public static class SagaReport
             ("load average", $"{loadBefore ?? "n/a"} before, {MachineInfo.LoadAverage() ?? "n/a"} after"),
             ("postgresql", $"{run.PostgresEndpoint}, {run.Durability} (Dapr.Testing's defaults: commits are not durable against power loss)"),
             ("redis", "redis-server from Dapr.Testing, no persistence: pub/sub, the cart, the workflow state (actor state store)"),
-            ("apps", "the six checkout apps (Release build), each beside its own local-daprd child process; approval threshold 1e9, so no saga waits for a human"),
+            ("apps", "the six checkout apps (Release build), each beside its own local-daprd child process, as Production with warning-level logs; " +
+                     "approval threshold 1e9, so no saga waits for a human"),
             ("load", $"rates {string.Join(", ", options.Rates)} sagas/s, {CommandLine.Format(options.Duration)} each, warm-up {CommandLine.Format(options.Warmup)} at {options.Rates[0]}/s; " +
                      $"{options.Customers} customers round-robin, {options.Skus} SKUs, {options.LinesPerOrder} random line(s) per order" +
                      (options.HotSkuPercent > 0 ? $", {options.HotSkuPercent} % of orders also take the one SKU HOT-1" : ", no shared SKU")),
