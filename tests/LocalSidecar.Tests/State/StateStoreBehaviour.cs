@@ -67,6 +67,22 @@ public abstract class StateStoreBehaviour : IAsyncLifetime
     }
 
     [Fact]
+    public async Task a_transaction_reports_the_etags_its_keys_now_have_and_leaves_deleted_keys_out()
+    {
+        var run = Guid.NewGuid().ToString("N")[..8];
+        var (written, deleted) = (Key($"tx-etags-{run}-a"), Key($"tx-etags-{run}-b"));
+        await SaveAsync(deleted, Binary(1));
+
+        var etags = await Store.ExecuteTransactionReturningETagsAsync(
+            [new SetOperation(written, Binary(2)), new SetOperation(written, Binary(3)), new DeleteOperation(deleted)], Ct);
+
+        var read = await Store.GetAsync(written, Ct);
+        Assert.Equal([3], read.Data);
+        Assert.Equal(read.ETag, etags[written]);
+        Assert.False(etags.ContainsKey(deleted));
+    }
+
+    [Fact]
     public async Task listing_keys_finds_those_with_the_prefix_and_suffix_and_takes_glob_characters_literally()
     {
         var run = Guid.NewGuid().ToString("N")[..8];

@@ -30,6 +30,19 @@ public interface IStateStore : IAsyncDisposable
     Task ExecuteTransactionAsync(IReadOnlyList<StateOperation> operations, CancellationToken cancellationToken);
 
     /// <summary>
+    /// <see cref="ExecuteTransactionAsync"/>, then the etag each key the transaction set now has (deleted keys are
+    /// absent). The workflow engine saves with the metadata's etag every turn; a store that knows the new etags from
+    /// the write itself (state.redis: the versions its script wrote) spares it a read per save.
+    /// </summary>
+    async Task<IReadOnlyDictionary<string, string>> ExecuteTransactionReturningETagsAsync(IReadOnlyList<StateOperation> operations, CancellationToken cancellationToken)
+    {
+        await ExecuteTransactionAsync(operations, cancellationToken).ConfigureAwait(false);
+        var set = operations.Where(op => op is SetOperation).Select(op => op.Key).Distinct(StringComparer.Ordinal).ToList();
+        var written = set.Count == 0 ? [] : await BulkGetAsync(set, cancellationToken).ConfigureAwait(false);
+        return written.Where(item => item.ETag is not null).ToDictionary(item => item.Key, item => item.ETag!, StringComparer.Ordinal);
+    }
+
+    /// <summary>
     /// Every live key that starts with <paramref name="prefix"/> and ends with <paramref name="suffix"/>, in ordinal order.
     /// daprd lists workflow instances the same way, through the stores' <c>KeysLike</c>; the local sidecar only ever
     /// asks for prefix-and-suffix patterns, so it takes them as plain text rather than a LIKE pattern to escape.

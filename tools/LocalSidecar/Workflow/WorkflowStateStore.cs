@@ -202,13 +202,13 @@ public sealed class WorkflowStateStore(IStateStore store, string appId, string @
         };
         operations.Add(new SetOperation(MetadataKey(id), new StateValue(metadata.ToByteArray(), IsJson: false), state.MetadataETag));
 
-        await WithIndexAsync(id, live: !state.IsTerminal, operations, ct);
+        var etags = await WithIndexAsync(id, live: !state.IsTerminal, operations, ct);
 
         state.StoredInbox = inbox;
         state.StoredHistoryCount = state.History.Count;
         state.HistoryDirtyFrom = state.History.Count;
-        // The transaction does not return etags; the next save needs the one the store gave the metadata row now.
-        state.MetadataETag = (await store.GetAsync(MetadataKey(id), ct)).ETag;
+        // The next save is guarded by the etag the store gave the metadata row now.
+        state.MetadataETag = etags.GetValueOrDefault(MetadataKey(id));
     }
 
     /// <summary>Deletes every key of the instance and its index entry in one transaction.</summary>
@@ -227,19 +227,19 @@ public sealed class WorkflowStateStore(IStateStore store, string appId, string @
     /// Runs the instance's operations, adding the index change to the same transaction when the instance joins or leaves
     /// the live index. Only then is the index gate taken: every other save runs alongside the saves of other instances.
     /// </summary>
-    private async Task WithIndexAsync(string instanceId, bool live, List<StateOperation> operations, CancellationToken ct)
+    /// <returns>The etags of the keys the transaction set.</returns>
+    private async Task<IReadOnlyDictionary<string, string>> WithIndexAsync(string instanceId, bool live, List<StateOperation> operations, CancellationToken ct)
     {
         if (_index.Members.Contains(instanceId) == live)
         {
-            await store.ExecuteTransactionAsync(operations, ct);
-            return;
+            return await store.ExecuteTransactionReturningETagsAsync(operations, ct);
         }
 
         await _indexGate.WaitAsync(ct);
         try
         {
             var next = live ? LiveIndex.Of([.. _index.Ids, instanceId]) : LiveIndex.Of(_index.Ids.Where(id => id != instanceId));
-            await WriteIndexAsync(next, operations, ct);
+            return await WriteIndexAsync(next, operations, ct);
         }
         finally
         {
@@ -248,7 +248,7 @@ public sealed class WorkflowStateStore(IStateStore store, string appId, string @
     }
 
     /// <summary>Writes <paramref name="next"/> with <paramref name="operations"/> in one transaction; the caller holds the index gate.</summary>
-    private async Task WriteIndexAsync(LiveIndex next, List<StateOperation> operations, CancellationToken ct)
+    private async Task<IReadOnlyDictionary<string, string>> WriteIndexAsync(LiveIndex next, List<StateOperation> operations, CancellationToken ct)
     {
         if (next.Ids.Count == 0)
         {
@@ -260,9 +260,10 @@ public sealed class WorkflowStateStore(IStateStore store, string appId, string @
             operations.Add(new SetOperation(IndexKey, new StateValue(value.ToByteArray(), IsJson: false), _indexETag));
         }
 
-        await store.ExecuteTransactionAsync(operations, ct);
+        var etags = await store.ExecuteTransactionReturningETagsAsync(operations, ct);
         _index = next;
-        _indexETag = next.Ids.Count == 0 ? null : (await store.GetAsync(IndexKey, ct)).ETag;
+        _indexETag = etags.GetValueOrDefault(IndexKey);
+        return etags;
     }
 
     /// <summary>TimerFired events never reach the store: their durable home is the TimerCreated in the history (daprd: the reminder).</summary>

@@ -103,7 +103,8 @@ public sealed class RedisStateStore(ComponentDefinition definition) : IStateStor
 
     // KEYS[i] is the key of operation i; ARGV holds 5 values per operation: kind ("S" or "D"), mode, expected version,
     // data, ttl. Every check runs first against the state each operation will see after the ones before it; only when
-    // all pass is anything written. Returns the number of operations, or -i when operation i has a stale etag.
+    // all pass is anything written. Returns the version each operation left its key at (0 for a delete), or -i when
+    // operation i has a stale etag.
     // Dapr's Multi never passes the first-write flag, so transactions never write the first-write field either.
     private const string TransactionScript = ScriptFunctions + """
         local seen = {}
@@ -131,15 +132,17 @@ public sealed class RedisStateStore(ComponentDefinition definition) : IStateStor
             seen[key] = { exists = false, version = false }
           end
         end
+        local versions = {}
         for i = 1, #KEYS do
           local at = (i - 1) * 5
           if ARGV[at + 1] == "S" then
-            write(KEYS[i], ARGV[at + 4], "0", ARGV[at + 5])
+            versions[i] = write(KEYS[i], ARGV[at + 4], "0", ARGV[at + 5])
           else
             redis.call("DEL", KEYS[i])
+            versions[i] = 0
           end
         end
-        return #KEYS
+        return versions
         """;
 
     private readonly RedisStateSettings _settings = RedisStateSettings.Parse(definition);
@@ -265,11 +268,16 @@ public sealed class RedisStateStore(ComponentDefinition definition) : IStateStor
         }
     }
 
-    public async Task ExecuteTransactionAsync(IReadOnlyList<StateOperation> operations, CancellationToken cancellationToken)
+    public Task ExecuteTransactionAsync(IReadOnlyList<StateOperation> operations, CancellationToken cancellationToken)
+        => ExecuteTransactionReturningETagsAsync(operations, cancellationToken);
+
+    /// <summary>The script returns the versions it wrote, so no read follows the transaction.</summary>
+    public async Task<IReadOnlyDictionary<string, string>> ExecuteTransactionReturningETagsAsync(IReadOnlyList<StateOperation> operations, CancellationToken cancellationToken)
     {
+        var etags = new Dictionary<string, string>(StringComparer.Ordinal);
         if (operations.Count == 0)
         {
-            return;
+            return etags;
         }
 
         var keys = new RedisKey[operations.Count];
@@ -300,12 +308,27 @@ public sealed class RedisStateStore(ComponentDefinition definition) : IStateStor
             }
         }
 
-        var result = (long)await Database.ScriptEvaluateAsync(TransactionScript, keys, values)
+        var result = await Database.ScriptEvaluateAsync(TransactionScript, keys, values)
             .WaitAsync(cancellationToken).ConfigureAwait(false);
-        if (result < 0)
+        if (result.Resp2Type == ResultType.Integer)
         {
-            throw new ETagMismatchException(operations[(int)(-result) - 1].Key);
+            throw new ETagMismatchException(operations[(int)(-(long)result) - 1].Key);
         }
+
+        var versions = (long[])result!;
+        for (var i = 0; i < operations.Count; i++)
+        {
+            if (operations[i] is SetOperation)
+            {
+                etags[operations[i].Key] = versions[i].ToString(CultureInfo.InvariantCulture);
+            }
+            else
+            {
+                etags.Remove(operations[i].Key);
+            }
+        }
+
+        return etags;
     }
 
     public async ValueTask DisposeAsync()
