@@ -158,7 +158,9 @@ public sealed class SidecarHost : IAsyncDisposable
         services.AddSingleton<PublishService>();
         services.AddSingleton<InvocationProxy>();
         services.AddHttpClient(InvocationProxy.HttpClientName)
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { UseCookies = false, AllowAutoRedirect = false, UseProxy = false });
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { UseCookies = false, AllowAutoRedirect = false, UseProxy = false })
+            // The proxy logs its own failures; the factory's per-request logging scope is pure cost on every hop.
+            .RemoveAllLoggers();
         services.AddGrpc(o => o.Interceptors.Add<ApiTokenInterceptor>());
         services.AddSingleton<IServiceMethodProvider<DaprGrpcService>, DaprGrpcMethods>();
         services.AddSingleton<DaprGrpcService>();
@@ -174,11 +176,6 @@ public sealed class SidecarHost : IAsyncDisposable
                 if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT")))
                 {
                     tracing.AddOtlpExporter();
-                }
-                else
-                {
-                    // Nothing exports, so nothing is recorded; the trace context still passes through to the apps.
-                    tracing.SetSampler(new AlwaysOffSampler());
                 }
             });
 
