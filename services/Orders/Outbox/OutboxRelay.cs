@@ -119,9 +119,10 @@ public sealed class OutboxRelay(
             var outcomes = await DeliverAllAsync(rows, ct);
             foreach (var row in rows)
             {
-                await RecordAsync(connection, transaction, row, outcomes[row.Id], ct);
+                await RecordFailureAsync(connection, transaction, row, outcomes[row.Id], ct);
             }
 
+            await MarkSentAsync(connection, transaction, rows.Where(row => outcomes[row.Id] is { HeldBackByEarlierRow: false, Error: null }).ToList(), ct);
             await transaction.CommitAsync(ct);
         }
 
@@ -167,38 +168,47 @@ public sealed class OutboxRelay(
         return new Dictionary<Guid, Delivery>(outcomes);
     }
 
-    private async Task RecordAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, OutboxRow row, Delivery delivery, CancellationToken ct)
+    private async Task RecordFailureAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, OutboxRow row, Delivery delivery, CancellationToken ct)
     {
-        if (delivery.HeldBackByEarlierRow)
+        if (delivery is not { HeldBackByEarlierRow: false, Error: { } e })
         {
             return;
         }
 
-        if (delivery.Error is { } e)
+        var delay = RetrySchedule.DelayAfter(row.Attempts + 1, Options.FirstRetryDelay, Options.MaxRetryDelay);
+        metrics.Failed(row.Kind, row.EventType);
+        logger.LogWarning(e, "Outbox row {Id} ({Kind} {EventType} of order {OrderId}) failed on attempt {Attempt}; retrying in {Delay}",
+            row.Id, row.Kind, row.EventType, row.OrderId, row.Attempts + 1, delay);
+        await using var retry = new NpgsqlCommand(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = $2, next_attempt_at = now() + $3 WHERE id = $1", connection, transaction)
         {
-            var delay = RetrySchedule.DelayAfter(row.Attempts + 1, Options.FirstRetryDelay, Options.MaxRetryDelay);
-            metrics.Failed(row.Kind, row.EventType);
-            logger.LogWarning(e, "Outbox row {Id} ({Kind} {EventType} of order {OrderId}) failed on attempt {Attempt}; retrying in {Delay}",
-                row.Id, row.Kind, row.EventType, row.OrderId, row.Attempts + 1, delay);
-            await using var retry = new NpgsqlCommand(
-                "UPDATE outbox SET attempts = attempts + 1, last_error = $2, next_attempt_at = now() + $3 WHERE id = $1", connection, transaction)
-            {
-                Parameters = { new() { Value = row.Id }, new() { Value = e.Message }, new() { Value = delay } },
-            };
-            await retry.ExecuteNonQueryAsync(ct);
+            Parameters = { new() { Value = row.Id }, new() { Value = e.Message }, new() { Value = delay } },
+        };
+        await retry.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>One statement for every row of the batch that was delivered, rather than one per row.</summary>
+    private async Task MarkSentAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<OutboxRow> delivered, CancellationToken ct)
+    {
+        if (delivered.Count == 0)
+        {
             return;
         }
 
         await using (var sent = new NpgsqlCommand(
-            "UPDATE outbox SET attempts = attempts + 1, last_error = NULL, sent_at = now() WHERE id = $1", connection, transaction)
+            "UPDATE outbox SET attempts = attempts + 1, last_error = NULL, sent_at = now() WHERE id = ANY($1)", connection, transaction)
         {
-            Parameters = { new() { Value = row.Id } },
+            Parameters = { new() { Value = delivered.Select(row => row.Id).ToArray() } },
         })
         {
             await sent.ExecuteNonQueryAsync(ct);
         }
 
-        metrics.Sent(row.Kind, row.EventType, time.GetUtcNow() - row.CreatedAt);
+        var now = time.GetUtcNow();
+        foreach (var row in delivered)
+        {
+            metrics.Sent(row.Kind, row.EventType, now - row.CreatedAt);
+        }
     }
 
     private async Task DeliverAsync(OutboxRow row, CancellationToken ct)
