@@ -124,6 +124,20 @@ public abstract class WorkflowConformance(SharedServers servers) : WorkflowTestB
     }
 
     [Fact]
+    public async Task a_finished_instance_is_not_kept_in_memory_and_is_read_back_when_asked_for()
+    {
+        var id = NewId();
+        await RunAsync(TestWorkflows.Chain, "m", id);
+        var runtime = Sidecar.Host.Services.GetRequiredService<WorkflowRuntime>();
+
+        Assert.False(runtime.Runner(id).IsLoaded);
+        var state = await Client.GetWorkflowStateAsync(id, getInputsAndOutputs: true);
+        Assert.Equal(WorkflowRuntimeStatus.Completed, state.RuntimeStatus);
+        Assert.Equal("m-1-2-3", state.ReadOutputAs<string>());
+        Assert.False(runtime.Runner(id).IsLoaded);
+    }
+
+    [Fact]
     public async Task purge_removes_every_key_of_a_finished_instance()
     {
         var id = NewId();

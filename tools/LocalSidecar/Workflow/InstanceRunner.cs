@@ -26,6 +26,9 @@ public sealed class InstanceRunner(string instanceId, WorkflowRuntime runtime)
 
     public string InstanceId => instanceId;
 
+    /// <summary>Whether the instance's state is held in memory; a finished one is not (see <see cref="ReleaseIfFinished"/>).</summary>
+    public bool IsLoaded => Volatile.Read(ref _state) is not null;
+
     /// <summary>Completes at the next committed change; take it before reading the state to miss nothing.</summary>
     public Task Changed => Volatile.Read(ref _changed).Task;
 
@@ -35,7 +38,9 @@ public sealed class InstanceRunner(string instanceId, WorkflowRuntime runtime)
         try
         {
             await EnsureSyncedAsync(ct);
-            return read(_state);
+            var result = read(_state);
+            ReleaseIfFinished();
+            return result;
         }
         finally
         {
@@ -185,6 +190,7 @@ public sealed class InstanceRunner(string instanceId, WorkflowRuntime runtime)
             await EnsureSyncedAsync(ct);
             await step(_state);
             TryStartTurn();
+            ReleaseIfFinished();
         }
         catch (Exception e) when (e is not RpcException and not OperationCanceledException)
         {
@@ -196,6 +202,20 @@ public sealed class InstanceRunner(string instanceId, WorkflowRuntime runtime)
         {
             Signal();
             _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// A finished instance is read from the store when next asked for, not kept: a sidecar that runs sagas for hours
+    /// would otherwise hold the whole history of every instance it ever ran. Nothing is pending for a finished instance
+    /// (its timers and work items were dropped when it finished), so reading it again sets nothing in motion.
+    /// </summary>
+    private void ReleaseIfFinished()
+    {
+        if (_state is { IsTerminal: true } && _turn is null)
+        {
+            _state = null;
+            _synced = false;
         }
     }
 
