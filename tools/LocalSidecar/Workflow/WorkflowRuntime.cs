@@ -63,7 +63,8 @@ public sealed class WorkflowRuntime : IHostedService, IAsyncDisposable
             {
                 var runner = Runner(id);
                 await runner.ResumeAsync(cancellationToken);
-                if (await runner.ReadAsync(state => state is null or { IsTerminal: true }, cancellationToken))
+                // Resuming keeps only an unfinished instance in memory: a finished or missing one is released at once.
+                if (!runner.IsLoaded)
                 {
                     finished.Add(id);
                 }
