@@ -17,10 +17,14 @@ public sealed record CustomerChanged(
     [property: Required] string? Name,
     [property: Range(1, int.MaxValue)] int Version);
 
+/// <summary>The data of <c>customer.deleted.v1</c>: only the id is read.</summary>
+public sealed record CustomerDeleted([property: Required] Guid? Id);
+
 /// <summary>
-/// Subscriptions to topic <c>customers</c>: a customer's new name or e-mail reaches the copies in their orders. The
-/// sidecar routes created and updated events by their match rules and every other type (<c>customer.deleted.v1</c>,
-/// later versions) to the default route, which acknowledges it: an order keeps the copy it was placed with.
+/// Subscriptions to topic <c>customers</c>: they keep orders' replica of the customers (what checkout reads) and take a
+/// customer's new name or e-mail into the copies in their orders. The sidecar routes created, updated and deleted
+/// events by their match rules and every other type (later versions) to the default route, which acknowledges it. A
+/// deleted customer's orders keep the copy they were placed with.
 /// </summary>
 public static class CustomerEventsApi
 {
@@ -28,6 +32,7 @@ public static class CustomerEventsApi
     public const string Topic = "customers";
     public const string CreatedType = "customer.created.v1";
     public const string UpdatedType = "customer.updated.v1";
+    public const string DeletedType = "customer.deleted.v1";
 
     /// <summary>Set by the CloudEvents middleware from the envelope (ServiceDefaults' UseDaprDefaults).</summary>
     public const string CloudEventIdHeader = "Cloudevent.id";
@@ -44,6 +49,8 @@ public static class CustomerEventsApi
             .WithTopic(new TopicOptions { PubsubName = PubSubName, Name = Topic, Match = $"event.type == \"{UpdatedType}\"", Priority = 1 });
         events.MapPost("/created", HandleCustomerChangedAsync)
             .WithTopic(new TopicOptions { PubsubName = PubSubName, Name = Topic, Match = $"event.type == \"{CreatedType}\"", Priority = 2 });
+        events.MapPost("/deleted", HandleCustomerDeletedAsync)
+            .WithTopic(new TopicOptions { PubsubName = PubSubName, Name = Topic, Match = $"event.type == \"{DeletedType}\"", Priority = 3 });
         events.MapPost("/other", AcknowledgeOther)
             .WithTopic(PubSubName, Topic);
 
@@ -74,6 +81,28 @@ public static class CustomerEventsApi
         {
             logger.LogDebug("Event {EventId} refreshed customer {CustomerId} at version {Version} in {Orders} order(s)",
                 eventId, customer.Id, customer.Version, refreshed);
+        }
+
+        return TypedResults.Ok();
+    }
+
+    /// <summary>Leaves a tombstone in the replica (checkout refuses the customer from then on); idempotent by event id.</summary>
+    public static async Task<Ok> HandleCustomerDeletedAsync(
+        CustomerDeleted customer,
+        [FromHeader(Name = CloudEventIdHeader)] string eventId,
+        [FromHeader(Name = CloudEventTypeHeader)] string eventType,
+        OrderStore orders,
+        ILoggerFactory loggers,
+        CancellationToken ct)
+    {
+        var logger = loggers.CreateLogger(typeof(CustomerEventsApi));
+        if (await orders.ForgetCustomerAsync(eventId, eventType, customer.Id!.Value, ct))
+        {
+            logger.LogInformation("Customer {CustomerId} was deleted (event {EventId}); checkout refuses them from now on", customer.Id, eventId);
+        }
+        else
+        {
+            logger.LogInformation("Event {EventId} (customer {CustomerId} deleted) was processed before; acknowledged without changes", eventId, customer.Id);
         }
 
         return TypedResults.Ok();

@@ -63,23 +63,19 @@ public static class OrdersApi
         var price = (Pricing.Priced)pricing;
         var orderId = request.OrderId!;
 
-        // A repeat needs no customer lookup, and must not fail because the customer changed or is gone since.
-        if (await orders.GetAsync(orderId, ct) is { } known)
-        {
-            return Repeat(known, customerId, lines);
-        }
-
+        // The insert below finds a repeat of this order id; a repeat must not fail because the customer is gone since.
         if (await customers.FindAsync(customerId, ct) is not { } customer)
         {
-            return Problem(StatusCodes.Status422UnprocessableEntity, Checkout.UnknownCustomer, "Unknown customer",
-                $"There is no customer {customerId}.");
+            return await orders.GetAsync(orderId, ct) is { } known
+                ? Repeat(known, customerId, lines)
+                : Problem(StatusCodes.Status422UnprocessableEntity, Checkout.UnknownCustomer, "Unknown customer", $"There is no customer {customerId}.");
         }
 
         var order = Checkout.NewOrder(orderId, customerId, customer, lines, price, Now(time));
         return await orders.CheckoutAsync(order, ct) switch
         {
             CheckoutResult.Created(var created) => TypedResults.Accepted($"/orders/{Uri.EscapeDataString(created.OrderId)}", created),
-            // Another checkout of this id committed between the read above and the insert.
+            // A repeat, or another checkout of this id that committed first.
             CheckoutResult.Existing(var existing) => Repeat(existing, customerId, lines),
             var other => throw new InvalidOperationException($"unexpected checkout result {other}"),
         };

@@ -147,8 +147,9 @@ public sealed class OrderStore(NpgsqlDataSource database, OutboxSignal outbox)
     }
 
     /// <summary>
-    /// Takes a newer copy of a customer's name and e-mail into all of their orders, and records the event as processed
-    /// in the same transaction: a redelivery finds its id and changes nothing, an older version changes nothing either.
+    /// Takes a newer copy of a customer's name and e-mail into orders' replica and all of their orders, and records the
+    /// event as processed in the same transaction: a redelivery finds its id and changes nothing, an older version
+    /// changes nothing either.
     /// </summary>
     /// <returns>The number of orders refreshed, or null when the event had been processed before.</returns>
     public async Task<int?> RefreshCustomerAsync(string eventId, string eventType, Guid customerId, CustomerCopy copy, CancellationToken ct)
@@ -160,22 +161,48 @@ public sealed class OrderStore(NpgsqlDataSource database, OutboxSignal outbox)
             return null;
         }
 
-        await using var update = new NpgsqlCommand("""
-            UPDATE orders SET customer_name = $2, customer_email = $3, customer_version = $4, updated_at = now()
-            WHERE customer_id = $1 AND customer_version < $4
-            """, connection, transaction)
+        await using var batch = new NpgsqlBatch(connection, transaction)
         {
-            Parameters =
+            BatchCommands =
             {
-                new() { Value = customerId },
-                new() { Value = copy.Name },
-                new() { Value = copy.Email },
-                new() { Value = copy.Version },
+                new NpgsqlBatchCommand("""
+                    UPDATE orders SET customer_name = $2, customer_email = $3, customer_version = $4, updated_at = now()
+                    WHERE customer_id = $1 AND customer_version < $4
+                    """)
+                {
+                    Parameters =
+                    {
+                        new() { Value = customerId },
+                        new() { Value = copy.Name },
+                        new() { Value = copy.Email },
+                        new() { Value = copy.Version },
+                    },
+                },
+                CustomerReplica.Keep(customerId, copy),
             },
         };
-        var refreshed = await update.ExecuteNonQueryAsync(ct);
+        await batch.ExecuteNonQueryAsync(ct);
         await transaction.CommitAsync(ct);
-        return refreshed;
+        return batch.BatchCommands[0].RecordsAffected;
+    }
+
+    /// <summary>
+    /// Leaves a tombstone for a deleted customer in orders' replica, so checkout refuses them from now on, and records the
+    /// event as processed in the same transaction. Their orders keep the copy they were placed with.
+    /// </summary>
+    /// <returns>False when the event had been processed before.</returns>
+    public async Task<bool> ForgetCustomerAsync(string eventId, string eventType, Guid customerId, CancellationToken ct)
+    {
+        await using var connection = await database.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        if (!await ProcessedEvents.TryRecordAsync(connection, transaction, eventId, eventType, ct))
+        {
+            return false;
+        }
+
+        await ExecuteAsync(connection, transaction, [CustomerReplica.Forget(customerId)], ct);
+        await transaction.CommitAsync(ct);
+        return true;
     }
 
     /// <summary>The order, its lines and its history in one round trip (one batch of three statements).</summary>

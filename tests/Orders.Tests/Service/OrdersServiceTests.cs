@@ -166,6 +166,65 @@ public sealed class OrdersServiceTests(OrdersSystem system) : IClassFixture<Orde
     }
 
     [Fact]
+    public async Task a_checkout_copies_the_customer_from_orders_replica_without_asking_customers()
+    {
+        // A customer that only the event names: customers itself would answer 404.
+        var customerId = Guid.NewGuid();
+        await system.PublishCustomerEventAsync("customer.created.v1", "test-" + Guid.NewGuid().ToString("N"),
+            new { id = customerId, email = "only.in.the.event@example.org", name = "Replica Only", version = 3 });
+        await system.WaitUntilCustomerEventsHandledAsync();
+        var orderId = NewOrderId();
+
+        await PlaceAsync(orderId, customerId);
+
+        var customer = (await GetAsync(orderId)).GetProperty("customer");
+        Assert.Equal(("Replica Only", "only.in.the.event@example.org", 3),
+            (customer.GetProperty("name").GetString(), customer.GetProperty("email").GetString(), customer.GetProperty("version").GetInt32()));
+    }
+
+    [Fact]
+    public async Task a_customer_orders_has_not_heard_of_is_asked_of_customers_and_kept_in_the_replica()
+    {
+        var customerId = await system.CreateCustomerAsync("Ann Before The Subscription");
+        await system.WaitUntilCustomerEventsHandledAsync();
+        // As if the customer had been created before orders subscribed to topic customers.
+        Assert.Equal(1, await system.CountAsync(
+            "WITH gone AS (DELETE FROM customer_replica WHERE customer_id = $1 RETURNING 1) SELECT count(*) FROM gone", customerId));
+        var orderId = NewOrderId();
+
+        await PlaceAsync(orderId, customerId);
+
+        Assert.Equal("Ann Before The Subscription", (await GetAsync(orderId)).GetProperty("customer").GetProperty("name").GetString());
+        Assert.Equal(1, await system.CountAsync(
+            "SELECT count(*) FROM customer_replica WHERE customer_id = $1 AND name = 'Ann Before The Subscription' AND version = 1", customerId));
+    }
+
+    [Fact]
+    public async Task a_deleted_customer_is_refused_at_checkout_for_good_while_a_repeat_of_their_earlier_order_answers_200()
+    {
+        var customerId = await system.CreateCustomerAsync();
+        var earlierOrderId = NewOrderId();
+        await PlaceAsync(earlierOrderId, customerId);
+
+        await system.PublishCustomerEventAsync("customer.deleted.v1", "test-" + Guid.NewGuid().ToString("N"), new { id = customerId });
+        // An update arriving after the delete (redelivered, or overtaken) must not bring the customer back.
+        await system.PublishCustomerEventAsync("customer.updated.v1", "test-" + Guid.NewGuid().ToString("N"),
+            new { id = customerId, email = "ann.back@example.org", name = "Ann Back", version = 9 });
+        await system.WaitUntilCustomerEventsHandledAsync();
+        var orderId = NewOrderId();
+
+        using var refused = await Orders.PostAsJsonAsync("orders", Checkout(orderId, customerId));
+        using var repeat = await Orders.PostAsJsonAsync("orders", Checkout(earlierOrderId, customerId));
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.StatusCode);
+        Assert.Equal("unknown-customer", (await ProblemAsync(refused)).GetProperty("code").GetString());
+        Assert.Equal(0, await OrderRowsAsync(orderId));
+        Assert.Equal(0, await OutboxRowsAsync(orderId));
+        Assert.Equal(HttpStatusCode.OK, repeat.StatusCode);
+        Assert.Equal(1, await system.CountAsync("SELECT count(*) FROM customer_replica WHERE customer_id = $1 AND deleted", customerId));
+    }
+
+    [Fact]
     public async Task lines_in_two_currencies_are_refused_as_mixed_currencies_and_nothing_is_written()
     {
         var customerId = await system.CreateCustomerAsync();
@@ -363,6 +422,8 @@ public sealed class OrdersServiceTests(OrdersSystem system) : IClassFixture<Orde
         Assert.Equal(("Ann Five", "ann.v5@example.org", 5),
             (customer.GetProperty("name").GetString(), customer.GetProperty("email").GetString(), customer.GetProperty("version").GetInt32()));
         Assert.Equal(1, await system.CountAsync("SELECT count(*) FROM processed_events WHERE event_id = $1", eventId));
+        Assert.Equal(1, await system.CountAsync(
+            "SELECT count(*) FROM customer_replica WHERE customer_id = $1 AND name = 'Ann Five' AND version = 5", customerId));
     }
 
     [Fact]
