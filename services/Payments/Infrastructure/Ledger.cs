@@ -72,8 +72,7 @@ public sealed class Ledger(IDocumentStore store, NpgsqlDataSource dataSource, Le
     public Task<Outcome<Payment>> AuthorizeAsync(Authorize command, CancellationToken ct) =>
         RunAsync("authorize", async session =>
         {
-            var payment = await FetchAsync<Payment>(session, StreamKeys.Payment(command.OrderId), ct);
-            var account = await FetchAsync<Account>(session, command.AccountId, ct);
+            var (payment, account) = await FetchBothAsync<Payment, Account>(session, StreamKeys.Payment(command.OrderId), command.AccountId, ct);
             var decision = PaymentDecisions.Authorize(payment.Aggregate, account.Aggregate, command);
             await CommitAsync(session, decision, ct, Stream(payment), Stream(account));
             return Result(decision, PaymentAfter(payment, decision));
@@ -89,8 +88,7 @@ public sealed class Ledger(IDocumentStore store, NpgsqlDataSource dataSource, Le
                     return Result(refused, payment.Aggregate);
                 }
 
-                var customer = await FetchAsync<Account>(session, accountId, ct);
-                var merchant = await FetchAsync<Account>(session, SystemAccounts.Merchant, ct);
+                var (customer, merchant) = await FetchBothAsync<Account, Account>(session, accountId, SystemAccounts.Merchant, ct);
                 var decision = PaymentDecisions.Capture(orderId, payment.Aggregate, customer.Aggregate, merchant.Aggregate);
                 await CommitAsync(session, decision, ct, Stream(payment), Stream(customer), Stream(merchant));
                 return Result(decision, PaymentAfter(payment, decision));
@@ -120,8 +118,7 @@ public sealed class Ledger(IDocumentStore store, NpgsqlDataSource dataSource, Le
                 var payment = await FetchAsync<Payment>(session, StreamKeys.Payment(orderId), ct);
                 if (payment.Aggregate is { Status: PaymentStatus.Captured, AccountId: { } accountId })
                 {
-                    var merchant = await FetchAsync<Account>(session, SystemAccounts.Merchant, ct);
-                    var customer = await FetchAsync<Account>(session, accountId, ct);
+                    var (merchant, customer) = await FetchBothAsync<Account, Account>(session, SystemAccounts.Merchant, accountId, ct);
                     var decision = PaymentDecisions.Refund(orderId, payment.Aggregate, merchant.Aggregate);
                     await CommitAsync(session, decision, ct, Stream(payment), Stream(merchant), Stream(customer));
                     return Result(decision, PaymentAfter(payment, decision));
@@ -275,12 +272,33 @@ public sealed class Ledger(IDocumentStore store, NpgsqlDataSource dataSource, Le
     /// Fetches a stream for writing, starting from its inline snapshot. A stream whose events were written without the
     /// snapshot (imported, or written before the projection existed) has events but no document, and Marten would then
     /// start from nothing: the command would decide on an empty account. Such a snapshot is rebuilt from the events
-    /// (upcast as they are read), and the command runs again. The check costs one query, and only for new streams.
+    /// (upcast as they are read), and the command runs again.
     /// </summary>
-    private async Task<IEventStream<T>> FetchAsync<T>(IDocumentSession session, string key, CancellationToken ct) where T : class
+    private async Task<IEventStream<T>> FetchAsync<T>(IDocumentSession session, string key, CancellationToken ct) where T : class =>
+        await EnsureSnapshotAsync(await session.Events.FetchForWriting<T>(key, ct), ct);
+
+    /// <summary>
+    /// <see cref="FetchAsync{T}"/> for two streams in one round trip (a Marten batch query): a command that touches two
+    /// streams known up front should not wait for the database twice. Each stream keeps its own version check.
+    /// </summary>
+    private async Task<(IEventStream<TFirst> First, IEventStream<TSecond> Second)> FetchBothAsync<TFirst, TSecond>(
+        IDocumentSession session, string firstKey, string secondKey, CancellationToken ct) where TFirst : class where TSecond : class
     {
-        var stream = await session.Events.FetchForWriting<T>(key, ct);
-        if (stream.Aggregate is null && await HasEventsButNoSnapshotAsync<T>(key, ct))
+        var batch = session.CreateBatchQuery();
+        var first = batch.Events.FetchForWriting<TFirst>(firstKey);
+        var second = batch.Events.FetchForWriting<TSecond>(secondKey);
+        await batch.Execute(ct);
+        return (await EnsureSnapshotAsync(await first, ct), await EnsureSnapshotAsync(await second, ct));
+    }
+
+    /// <remarks>
+    /// A stream with no snapshot at version 0 does not exist yet (every new payment stream): no query. Only a stream at a
+    /// version but without a document is checked, in one statement, before it is rebuilt.
+    /// </remarks>
+    private async Task<IEventStream<T>> EnsureSnapshotAsync<T>(IEventStream<T> stream, CancellationToken ct) where T : class
+    {
+        var key = stream.Key ?? throw new InvalidOperationException("streams here have string keys");
+        if (stream.Aggregate is null && stream.StartingVersion > 0 && await HasEventsButNoSnapshotAsync<T>(key, ct))
         {
             logger.LogWarning("Stream {Stream} has events but no {Snapshot} snapshot; rebuilding it", key, typeof(T).Name);
             await store.Advanced.RebuildSingleStreamAsync<T>(key, ct);
