@@ -27,7 +27,7 @@ public static class SagaApi
         return api;
     }
 
-    public static async Task<Results<Accepted<SagaView>, Ok<SagaView>, ProblemHttpResult>> StartAsync(
+    public static async Task<Results<Accepted, Ok<SagaView>, ProblemHttpResult>> StartAsync(
         string orderId, OrderSagaInput input, DaprWorkflowClient workflows, IOptions<SagaOptions> options, CancellationToken ct)
     {
         if (input.OrderId != orderId)
@@ -36,10 +36,9 @@ public static class SagaApi
                 extensions: new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { ["OrderId"] = [$"must be {orderId}"] } });
         }
 
-        var (state, scheduled) = await workflows.ScheduleOnceAsync(OrderSaga.Name, orderId, new OrderSagaRun(input, options.Value.ToPolicy()), ct);
-        return scheduled
-            ? TypedResults.Accepted($"/sagas/orders/{orderId}", SagaView.From(orderId, state))
-            : TypedResults.Ok(SagaView.From(orderId, state));
+        return await workflows.ScheduleOnceAsync(OrderSaga.Name, orderId, new OrderSagaRun(input, options.Value.ToPolicy()), ct) is { } existing
+            ? TypedResults.Ok(SagaView.From(orderId, existing))
+            : TypedResults.Accepted($"/sagas/orders/{orderId}");
     }
 
     public static async Task<Results<Ok<SagaView>, NotFound>> GetAsync(string orderId, DaprWorkflowClient workflows, CancellationToken ct) =>

@@ -10,26 +10,27 @@ internal static class ScheduleOnce
     /// alone would start a finished instance afresh (as daprd does), so a repeated request, which every caller here
     /// sends at least once, must find the instance first and leave it alone.
     /// </summary>
-    /// <returns>The instance's state, and whether this call scheduled it.</returns>
-    public static async Task<(WorkflowState State, bool Scheduled)> ScheduleOnceAsync(
+    /// <returns>
+    /// Null when this call scheduled the instance (its state is not read back: the callers answer 202 with where to
+    /// look, and a start costs one round trip less); otherwise the state of the instance that was there.
+    /// </returns>
+    public static async Task<WorkflowState?> ScheduleOnceAsync(
         this DaprWorkflowClient workflows, string name, string instanceId, object input, CancellationToken ct)
     {
         if (await workflows.GetWorkflowStateAsync(instanceId, getInputsAndOutputs: true, ct) is { Exists: true } existing)
         {
-            return (existing, false);
+            return existing;
         }
 
-        var scheduled = true;
         try
         {
             await workflows.ScheduleNewWorkflowAsync(name, instanceId, input);
+            return null;
         }
         catch (RpcException e) when (e.StatusCode == StatusCode.AlreadyExists)
         {
             // Two requests raced past the check: the other one started it.
-            scheduled = false;
+            return await workflows.GetWorkflowStateAsync(instanceId, getInputsAndOutputs: true, ct);
         }
-
-        return ((await workflows.GetWorkflowStateAsync(instanceId, getInputsAndOutputs: true, ct))!, scheduled);
     }
 }

@@ -24,7 +24,7 @@ public static class TransferApi
         return api;
     }
 
-    public static async Task<Results<Accepted<TransferView>, Ok<TransferView>, ProblemHttpResult>> StartAsync(
+    public static async Task<Results<Accepted, Ok<TransferView>, ProblemHttpResult>> StartAsync(
         TransferRequest request, DaprWorkflowClient workflows, IOptions<SagaOptions> options, CancellationToken ct)
     {
         if (request.From == request.To)
@@ -34,10 +34,9 @@ public static class TransferApi
         }
 
         var run = new TransferRun(request, request.SettleAfter ?? options.Value.TransferSettleAfter, options.Value.Retry);
-        var (state, scheduled) = await workflows.ScheduleOnceAsync(TransferWorkflow.Name, request.TransferId, run, ct);
-        return scheduled
-            ? TypedResults.Accepted($"/transfers/{request.TransferId}", TransferView.From(request.TransferId, state))
-            : TypedResults.Ok(TransferView.From(request.TransferId, state));
+        return await workflows.ScheduleOnceAsync(TransferWorkflow.Name, request.TransferId, run, ct) is { } existing
+            ? TypedResults.Ok(TransferView.From(request.TransferId, existing))
+            : TypedResults.Accepted($"/transfers/{request.TransferId}");
     }
 
     public static async Task<Results<Ok<TransferView>, NotFound>> GetAsync(string transferId, DaprWorkflowClient workflows, CancellationToken ct) =>
