@@ -19,8 +19,11 @@ internal static class Extensions
 
         // InvocationHandler turns http://{app-id}/{method} into the sidecar's invoke API (DAPR_HTTP_ENDPOINT or
         // DAPR_HTTP_PORT, with DAPR_API_TOKEN): the workflows reach other services through their sidecar only.
+        // Without the factory's request logging: every step is a span of its own already (HttpClient instrumentation),
+        // and the two logging handlers opened a log scope per call even with Information off.
         builder.Services.AddHttpClient(ServiceInvoker.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(15))
-            .AddHttpMessageHandler(() => new InvocationHandler());
+            .AddHttpMessageHandler(() => new InvocationHandler())
+            .RemoveAllLoggers();
         builder.Services.AddSingleton<ServiceInvoker>();
 
         builder.Services.AddDaprWorkflow(options =>
