@@ -154,10 +154,12 @@ public static class ServiceDefaultsExtensions
         }
         else if (string.IsNullOrWhiteSpace(builder.Configuration["OTEL_TRACES_SAMPLER"]))
         {
-            // Nobody collects the spans, so none is recorded: activities still carry the trace context from call to
-            // call (and into log scopes), but the instrumentation skips its tags and timings, which cost a few per cent
-            // of every request in the saga benchmark's profile. OTEL_TRACES_SAMPLER still decides when it is set.
-            builder.Services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.SetSampler(new AlwaysOffSampler()));
+            // Nobody collects this service's spans, so it starts no sampled trace of its own: activities still carry
+            // the trace context from call to call (and into log scopes), but the instrumentation skips its tags and
+            // timings, which cost a few per cent of every request in the saga benchmark's profile. A caller that
+            // sampled its trace still gets it whole (parent-based), so a traced call through this service keeps its
+            // sampled flag downstream. OTEL_TRACES_SAMPLER still decides when it is set.
+            builder.Services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.SetSampler(new ParentBasedSampler(new AlwaysOffSampler())));
         }
 
         return builder;

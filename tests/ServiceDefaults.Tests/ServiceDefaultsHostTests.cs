@@ -96,6 +96,28 @@ public sealed class ServiceDefaultsHostTests
     }
 
     [Fact]
+    public async Task Without_a_collector_a_request_from_a_sampled_caller_is_still_recorded_in_the_callers_trace()
+    {
+        var spans = new List<Activity>();
+        await using var app = await StartAsync(
+            new() { ["APP_ID"] = "orders" },
+            configureServices: services => services
+                .ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddProcessor(new SimpleActivityExportProcessor(new CollectingExporter<Activity>(spans)))));
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/not-a-probe");
+        request.Headers.Add("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+
+        (await app.Client.SendAsync(request)).Dispose();
+        app.App.Services.GetRequiredService<TracerProvider>().ForceFlush();
+
+        lock (spans)
+        {
+            var server = Assert.Single(spans, s => s.Kind == ActivityKind.Server);
+            Assert.Equal("4bf92f3577b34da6a3ce929d0e0e4736", server.TraceId.ToHexString());
+            Assert.True(server.Recorded);
+        }
+    }
+
+    [Fact]
     public async Task Service_instrumentation_is_named_after_APP_ID_and_exported_by_this_service_providers()
     {
         var spans = new List<Activity>();

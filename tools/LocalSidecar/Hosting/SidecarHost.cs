@@ -177,6 +177,12 @@ public sealed class SidecarHost : IAsyncDisposable
                 {
                     tracing.AddOtlpExporter();
                 }
+                else if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OTEL_TRACES_SAMPLER")))
+                {
+                    // As in the services (ServiceDefaults): with no collector, record only what a sampled caller asked
+                    // for. The trace context (and its sampled flag) passes through either way.
+                    tracing.SetSampler(new ParentBasedSampler(new AlwaysOffSampler()));
+                }
             });
 
         var app = builder.Build();
