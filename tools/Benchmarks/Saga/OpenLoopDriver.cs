@@ -55,7 +55,9 @@ public static class OpenLoopDriver
         var answerLatency = new LatencyHistogram();
         foreach (var call in calls)
         {
-            answerLatency.RecordTicks(call.Result.Ticks);
+            // A send leaves up to 1 ms before its due time (a shorter wait is not worth a timer), so an answer that
+            // came back at once, such as a refused connection, can end before it was due: that counts as 0.
+            answerLatency.RecordTicks(Math.Max(0, call.Result.Ticks));
         }
 
         return new SentArrivals(arrivals, calls.Select(c => c.Result.Answer).ToList(), sendLag, answerLatency);
