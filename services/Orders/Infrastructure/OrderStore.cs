@@ -152,7 +152,52 @@ public sealed class OrderStore(NpgsqlDataSource database, OutboxSignal outbox)
     /// changes nothing either.
     /// </summary>
     /// <returns>The number of orders refreshed, or null when the event had been processed before.</returns>
-    public async Task<int?> RefreshCustomerAsync(string eventId, string eventType, Guid customerId, CustomerCopy copy, CancellationToken ct)
+    public Task<int?> RefreshCustomerAsync(string eventId, string eventType, Guid customerId, CustomerCopy copy, CancellationToken ct) =>
+        ApplyOnceAsync(eventId, eventType, async (connection, transaction) =>
+        {
+            await using var batch = new NpgsqlBatch(connection, transaction)
+            {
+                BatchCommands =
+                {
+                    new NpgsqlBatchCommand("""
+                        UPDATE orders SET customer_name = $2, customer_email = $3, customer_version = $4, updated_at = now()
+                        WHERE customer_id = $1 AND customer_version < $4
+                        """)
+                    {
+                        Parameters =
+                        {
+                            new() { Value = customerId },
+                            new() { Value = copy.Name },
+                            new() { Value = copy.Email },
+                            new() { Value = copy.Version },
+                        },
+                    },
+                    CustomerReplica.Keep(customerId, copy),
+                },
+            };
+            await batch.ExecuteNonQueryAsync(ct);
+            return batch.BatchCommands[0].RecordsAffected;
+        }, ct);
+
+    /// <summary>
+    /// Leaves a tombstone for a deleted customer in orders' replica, so checkout refuses them from now on, and records the
+    /// event as processed in the same transaction. Their orders keep the copy they were placed with.
+    /// </summary>
+    /// <returns>False when the event had been processed before.</returns>
+    public async Task<bool> ForgetCustomerAsync(string eventId, string eventType, Guid customerId, CancellationToken ct) =>
+        await ApplyOnceAsync(eventId, eventType, async (connection, transaction) =>
+        {
+            await ExecuteAsync(connection, transaction, [CustomerReplica.Forget(customerId)], ct);
+            return true;
+        }, ct) is true;
+
+    /// <summary>
+    /// The idempotent consumer's transaction: records the event id and runs <paramref name="apply"/> in one transaction,
+    /// so an event changes the data once however often it is delivered.
+    /// </summary>
+    /// <returns>What <paramref name="apply"/> returned, or null when the event had been processed before.</returns>
+    private async Task<T?> ApplyOnceAsync<T>(
+        string eventId, string eventType, Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> apply, CancellationToken ct) where T : struct
     {
         await using var connection = await database.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
@@ -161,48 +206,9 @@ public sealed class OrderStore(NpgsqlDataSource database, OutboxSignal outbox)
             return null;
         }
 
-        await using var batch = new NpgsqlBatch(connection, transaction)
-        {
-            BatchCommands =
-            {
-                new NpgsqlBatchCommand("""
-                    UPDATE orders SET customer_name = $2, customer_email = $3, customer_version = $4, updated_at = now()
-                    WHERE customer_id = $1 AND customer_version < $4
-                    """)
-                {
-                    Parameters =
-                    {
-                        new() { Value = customerId },
-                        new() { Value = copy.Name },
-                        new() { Value = copy.Email },
-                        new() { Value = copy.Version },
-                    },
-                },
-                CustomerReplica.Keep(customerId, copy),
-            },
-        };
-        await batch.ExecuteNonQueryAsync(ct);
+        var result = await apply(connection, transaction);
         await transaction.CommitAsync(ct);
-        return batch.BatchCommands[0].RecordsAffected;
-    }
-
-    /// <summary>
-    /// Leaves a tombstone for a deleted customer in orders' replica, so checkout refuses them from now on, and records the
-    /// event as processed in the same transaction. Their orders keep the copy they were placed with.
-    /// </summary>
-    /// <returns>False when the event had been processed before.</returns>
-    public async Task<bool> ForgetCustomerAsync(string eventId, string eventType, Guid customerId, CancellationToken ct)
-    {
-        await using var connection = await database.OpenConnectionAsync(ct);
-        await using var transaction = await connection.BeginTransactionAsync(ct);
-        if (!await ProcessedEvents.TryRecordAsync(connection, transaction, eventId, eventType, ct))
-        {
-            return false;
-        }
-
-        await ExecuteAsync(connection, transaction, [CustomerReplica.Forget(customerId)], ct);
-        await transaction.CommitAsync(ct);
-        return true;
+        return result;
     }
 
     /// <summary>The order, its lines and its history in one round trip (one batch of three statements).</summary>

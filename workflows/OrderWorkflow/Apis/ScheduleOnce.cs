@@ -30,7 +30,8 @@ internal static class ScheduleOnce
         catch (RpcException e) when (e.StatusCode == StatusCode.AlreadyExists)
         {
             // Two requests raced past the check: the other one started it.
-            return await workflows.GetWorkflowStateAsync(instanceId, getInputsAndOutputs: true, ct);
+            return await workflows.GetWorkflowStateAsync(instanceId, getInputsAndOutputs: true, ct)
+                ?? throw new InvalidOperationException($"workflow {instanceId} already exists, yet has no state");
         }
     }
 }
