@@ -89,9 +89,11 @@ public sealed class ServiceDefaultsHostTests
         (await app.Client.GetAsync("/not-a-probe")).Dispose();
         app.App.Services.GetRequiredService<TracerProvider>().ForceFlush();
 
+        // Only this test's own span and request: the ASP.NET Core and HttpClient sources are process-wide, so the
+        // provider also sees the requests of test classes running in parallel, and sampled ones among them are recorded.
         lock (spans)
         {
-            Assert.Empty(spans);
+            Assert.DoesNotContain(spans, s => s.DisplayName == "place-order" || s.GetTagItem("url.path") as string == "/not-a-probe");
         }
     }
 
@@ -111,8 +113,9 @@ public sealed class ServiceDefaultsHostTests
 
         lock (spans)
         {
-            var server = Assert.Single(spans, s => s.Kind == ActivityKind.Server);
-            Assert.Equal("4bf92f3577b34da6a3ce929d0e0e4736", server.TraceId.ToHexString());
+            // Found by its trace id: test classes running in parallel make spans that this provider sees too.
+            var server = Assert.Single(spans, s => s.Kind == ActivityKind.Server && s.TraceId.ToHexString() == "4bf92f3577b34da6a3ce929d0e0e4736");
+            Assert.Equal("/not-a-probe", server.GetTagItem("url.path"));
             Assert.True(server.Recorded);
         }
     }
