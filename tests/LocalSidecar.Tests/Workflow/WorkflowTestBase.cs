@@ -21,6 +21,9 @@ public abstract class WorkflowTestBase(SharedServers servers) : IAsyncLifetime
 
     protected abstract StoreKind Kind { get; }
 
+    /// <summary>False for tests that play the worker themselves, over the raw protocol.</summary>
+    protected virtual bool ConnectsSdkWorker => true;
+
     protected SharedServers Servers => servers;
 
     protected virtual async Task<string> ActorStoreYamlAsync() => await ComponentYaml.StateStoreAsync("statestore", Kind, servers, ("actorStateStore", "true"));
@@ -37,7 +40,7 @@ public abstract class WorkflowTestBase(SharedServers servers) : IAsyncLifetime
     {
         var appId = "wf-" + Guid.NewGuid().ToString("N")[..10];
         _sidecar = await TestSidecar.StartAsync(appId, [await ActorStoreYamlAsync()]);
-        _worker = await StartWorkerAsync();
+        _worker = ConnectsSdkWorker ? await StartWorkerAsync() : null;
     }
 
     public async Task DisposeAsync()

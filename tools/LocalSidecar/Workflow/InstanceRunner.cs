@@ -7,7 +7,9 @@ namespace LocalSidecar.Workflow;
 /// <summary>
 /// Serialises everything that happens to one workflow instance, as daprd's workflow actor does: events join the inbox
 /// and are saved before they are acknowledged, at most one orchestrator work item is in flight, and a finished turn is
-/// applied and saved in one transaction before its activities, timers and messages are released.
+/// applied and saved in one transaction before its activities, timers and messages are released. An activity's result
+/// is the one event not saved on its own: the turn it starts is saved anyway, so its answer waits for that save, which
+/// spares a transaction per activity.
 /// <para>
 /// When a save fails the in-memory state can no longer be trusted, so it is dropped and read again from the store
 /// ("resync"); whatever the store says is pending — activities without a result, timers that have not fired, an inbox
@@ -17,11 +19,15 @@ namespace LocalSidecar.Workflow;
 public sealed class InstanceRunner(string instanceId, WorkflowRuntime runtime)
 {
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long an activity result waits to be saved with the turn it started before it is saved on its own.</summary>
+    private static readonly TimeSpan TurnSaveWait = TimeSpan.FromSeconds(1);
     private readonly SemaphoreSlim _gate = new(1, 1);
     private InstanceState? _state;
     private bool _synced;
     private volatile bool _resyncScheduled;
     private OrchestrationTurn? _turn;
+    private readonly List<TaskCompletionSource> _awaitingSave = [];
     private TaskCompletionSource _changed = NewSignal();
 
     public string InstanceId => instanceId;
@@ -101,6 +107,7 @@ public sealed class InstanceRunner(string instanceId, WorkflowRuntime runtime)
     public async Task<bool> AddEventAsync(HistoryEvent e, string? forExecutionId, CancellationToken ct)
     {
         var exists = true;
+        Task? saved = null;
         await UnderGateAsync(async state =>
         {
             if (state is null)
@@ -116,11 +123,55 @@ public sealed class InstanceRunner(string instanceId, WorkflowRuntime runtime)
             }
 
             state.Inbox.Add(e);
-            if (e.TimerFired is null)
+            if (e.TimerFired is not null)
             {
-                await SaveAsync(state, ct);
+                return;
             }
+
+            if (e.TaskCompleted is not null || e.TaskFailed is not null)
+            {
+                // An activity result is acknowledged once saved, like every event, but it need not be saved on its own: the
+                // turn it starts (or the one in flight) is saved anyway, and that save holds it, so the answer waits for it.
+                TryStartTurn();
+                if (_turn is not null)
+                {
+                    saved = AwaitNextSave();
+                    return;
+                }
+            }
+
+            await SaveAsync(state, ct);
         }, ct);
+
+        if (saved is not null)
+        {
+            using var held = CancellationTokenSource.CreateLinkedTokenSource(ct, runtime.Stopping);
+            try
+            {
+                try
+                {
+                    await saved.WaitAsync(TurnSaveWait, runtime.Time, held.Token);
+                }
+                catch (TimeoutException)
+                {
+                    // The turn is slow, or the worker waits for this answer before it reads the turn (the SDKs do not,
+                    // but nothing in the protocol forbids it): save the event on its own, as every other event is.
+                    await UnderGateAsync(async state =>
+                    {
+                        if (!saved.IsCompleted && state is not null)
+                        {
+                            await SaveAsync(state, ct);
+                        }
+                    }, ct);
+                    await saved.WaitAsync(held.Token);
+                }
+            }
+            catch (OperationCanceledException) when (runtime.Stopping.IsCancellationRequested && !ct.IsCancellationRequested)
+            {
+                throw new RpcException(new Status(StatusCode.Unavailable, "the sidecar is shutting down before the event was saved; the activity runs again"));
+            }
+        }
+
         return exists;
     }
 
@@ -252,11 +303,36 @@ public sealed class InstanceRunner(string instanceId, WorkflowRuntime runtime)
         }
     }
 
-    private Task SaveAsync(InstanceState state, CancellationToken ct) => runtime.Store.SaveAsync(state, ct);
+    private async Task SaveAsync(InstanceState state, CancellationToken ct)
+    {
+        await runtime.Store.SaveAsync(state, ct);
+        foreach (var waiting in _awaitingSave)
+        {
+            waiting.TrySetResult();
+        }
+
+        _awaitingSave.Clear();
+    }
+
+    /// <summary>Completes when the next save of this instance succeeds; fails when memory is dropped before that.</summary>
+    private Task AwaitNextSave()
+    {
+        var saved = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _awaitingSave.Add(saved);
+        return saved.Task;
+    }
 
     private void ScheduleResync(Exception cause)
     {
         runtime.Logger.LogError(cause, "Workflow {InstanceId}: the state could not be loaded or saved; it is read again from the store in {Delay}", instanceId, RetryDelay);
+        // Events only memory held are gone with it; their senders hear so, and the activities behind them run again.
+        foreach (var waiting in _awaitingSave)
+        {
+            waiting.TrySetException(new RpcException(new Status(StatusCode.Unavailable,
+                $"workflow '{instanceId}': the event was not saved ({cause.Message}); the activity runs again")));
+        }
+
+        _awaitingSave.Clear();
         _synced = false;
         _turn = null;
         runtime.Forget(instanceId);

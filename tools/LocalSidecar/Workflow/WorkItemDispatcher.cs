@@ -48,9 +48,14 @@ public sealed class WorkItemDispatcher(ILogger logger)
     }
 
     /// <summary>Serves one <c>GetWorkItems</c> stream until the worker goes away or the sidecar stops.</summary>
-    public async Task StreamAsync(IServerStreamWriter<WorkItem> stream, CancellationToken ct)
+    /// <param name="statefulHistory">
+    /// The worker advertised <c>WORKER_CAPABILITY_STATEFUL_HISTORY</c>: it keeps each instance's committed history
+    /// between turns, so a turn carries only the events it has not seen (<see cref="WarmHistories"/>).
+    /// </param>
+    public async Task StreamAsync(IServerStreamWriter<WorkItem> stream, bool statefulHistory, CancellationToken ct)
     {
         var streamId = Guid.NewGuid();
+        var warm = statefulHistory ? new WarmHistories() : null;
         Interlocked.Increment(ref _connected);
         logger.LogInformation("Workflow worker connected (work item stream {Stream})", streamId);
         try
@@ -64,7 +69,7 @@ public sealed class WorkItemDispatcher(ILogger logger)
                 }
 
                 item.Stream = streamId;
-                await stream.WriteAsync(item.WorkItem, ct);
+                await stream.WriteAsync(warm?.Trim(item.WorkItem) ?? item.WorkItem, ct);
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -87,6 +92,56 @@ public sealed class WorkItemDispatcher(ILogger logger)
             }
 
             logger.LogInformation("Workflow work item stream {Stream} ended; {Count} unanswered work item(s) queued again", streamId, requeued);
+        }
+    }
+
+    /// <summary>
+    /// What one stateful-history stream's worker holds: per instance, how many committed events it was last sent, which
+    /// it keeps (daprd: durabletask-go's per-stream <c>warm</c> map). A turn then carries only the events after that
+    /// prefix, with <c>cachedHistory.eventCount</c> saying how long the prefix is; a worker whose cache disagrees fetches
+    /// the history with <c>GetInstanceHistory</c>, so a wrong guess costs a round trip, never a wrong replay. A history
+    /// shorter than the prefix (a new run of the id, continue-as-new) is sent whole. The map belongs to one stream and is
+    /// dropped with it, as the worker drops its cache when it reconnects.
+    /// </summary>
+    private sealed class WarmHistories
+    {
+        /// <summary>Finished instances are never sent again, so nothing evicts them; past this many the map starts over.</summary>
+        private const int MaxInstances = 100_000;
+
+        private readonly Dictionary<string, int> _sent = new(StringComparer.Ordinal);
+
+        /// <returns>The work item to send: the item itself, or a copy whose past events start after what the worker holds.</returns>
+        public WorkItem Trim(WorkItem item)
+        {
+            if (item.WorkflowRequest is not { } request)
+            {
+                return item;
+            }
+
+            var past = request.PastEvents.Count;
+            var held = _sent.GetValueOrDefault(request.InstanceId);
+            if (_sent.Count >= MaxInstances)
+            {
+                _sent.Clear();
+            }
+
+            _sent[request.InstanceId] = past;
+            if (held <= 0 || held > past)
+            {
+                return item;
+            }
+
+            // A new item rather than the queued one trimmed in place: should this stream break, the item is queued again
+            // for a stream that holds nothing. The events are shared, not copied; nothing changes them once sent.
+            var delta = new WorkflowRequest
+            {
+                InstanceId = request.InstanceId,
+                ExecutionId = request.ExecutionId,
+                CachedHistory = new CachedHistory { EventCount = held },
+            };
+            delta.PastEvents.AddRange(request.PastEvents.Skip(held));
+            delta.NewEvents.AddRange(request.NewEvents);
+            return new WorkItem { WorkflowRequest = delta, CompletionToken = item.CompletionToken };
         }
     }
 }

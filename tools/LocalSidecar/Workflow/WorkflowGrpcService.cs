@@ -18,7 +18,8 @@ public sealed class WorkflowGrpcService(WorkflowRuntime runtime)
     {
         _ = runtime.Store;
         using var serving = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, runtime.Stopping);
-        await runtime.Dispatcher.StreamAsync(stream, serving.Token);
+        var statefulHistory = request.Capabilities.Contains(WorkerCapability.StatefulHistory);
+        await runtime.Dispatcher.StreamAsync(stream, statefulHistory, serving.Token);
     }
 
     public async Task<CompleteTaskResponse> CompleteWorkflowTask(WorkflowResponse request, ServerCallContext context)
