@@ -92,10 +92,8 @@ public abstract class WorkerProtocolTests(SharedServers servers) : WorkflowTestB
         // Turn 1 had no past events, so the worker holds none yet: turn 2 goes whole.
         Assert.Null(second.WorkflowRequest.CachedHistory);
         Assert.Equal(3, second.WorkflowRequest.PastEvents.Count);
-        await worker.AnswerTurnAsync(second, RawWorker.Schedule(1, "step"));
-        acknowledged.Add(worker.CompleteActivityAsync(await worker.NextAsync(Ct), "\"two\""));
 
-        var third = await worker.NextAsync(Ct);
+        var third = await AnotherActivityAsync(worker, second, 1, "\"two\"", acknowledged);
 
         Assert.Equal(3, third.WorkflowRequest.CachedHistory?.EventCount);
         var history = (await worker.Sidecar.GetInstanceHistoryAsync(new GetInstanceHistoryRequest { InstanceId = id })).Events;
@@ -126,9 +124,7 @@ public abstract class WorkerProtocolTests(SharedServers servers) : WorkflowTestB
             var third = await reconnected.NextAsync(Ct);
             Assert.Null(third.WorkflowRequest.CachedHistory);
             Assert.Equal(6, third.WorkflowRequest.PastEvents.Count);
-            await reconnected.AnswerTurnAsync(third, RawWorker.Schedule(2, "step"));
-            acknowledged.Add(reconnected.CompleteActivityAsync(await reconnected.NextAsync(Ct), "\"three\""));
-            var fourth = await reconnected.NextAsync(Ct);
+            var fourth = await AnotherActivityAsync(reconnected, third, 2, "\"three\"", acknowledged);
             Assert.Equal(6, fourth.WorkflowRequest.CachedHistory?.EventCount);
             await reconnected.AnswerTurnAsync(fourth, RawWorker.Complete(3, "\"done\""));
         }
@@ -137,13 +133,22 @@ public abstract class WorkerProtocolTests(SharedServers servers) : WorkflowTestB
         var plainId = NewId();
         await using var plain = RawWorker.Connect(Sidecar.Host.GrpcEndpoint, statefulHistory: false);
         acknowledged.Add(plain.CompleteActivityAsync(await StartWithOneActivityAsync(plain, plainId), "\"one\""));
-        await plain.AnswerTurnAsync(await plain.NextAsync(Ct), RawWorker.Schedule(1, "step"));
-        acknowledged.Add(plain.CompleteActivityAsync(await plain.NextAsync(Ct), "\"two\""));
-        var plainThird = await plain.NextAsync(Ct);
+        var plainThird = await AnotherActivityAsync(plain, await plain.NextAsync(Ct), 1, "\"two\"", acknowledged);
         Assert.Null(plainThird.WorkflowRequest.CachedHistory);
         Assert.Equal(6, plainThird.WorkflowRequest.PastEvents.Count);
         await plain.AnswerTurnAsync(plainThird, RawWorker.Complete(2, "\"done\""));
         await Task.WhenAll(acknowledged).WaitAsync(Patience, Ct);
+    }
+
+    /// <summary>
+    /// Answers <paramref name="turn"/> with one more activity, completes that activity with <paramref name="result"/>
+    /// (its acknowledgement joins <paramref name="acknowledged"/>) and returns the turn the result starts.
+    /// </summary>
+    private async Task<WorkItem> AnotherActivityAsync(RawWorker worker, WorkItem turn, int actionId, string result, List<Task> acknowledged)
+    {
+        await worker.AnswerTurnAsync(turn, RawWorker.Schedule(actionId, "step"));
+        acknowledged.Add(worker.CompleteActivityAsync(await worker.NextAsync(Ct), result));
+        return await worker.NextAsync(Ct);
     }
 
     /// <summary>Starts instance <paramref name="id"/>, answers its first turn with one activity and returns that activity's work item.</summary>
