@@ -145,34 +145,42 @@ public sealed class InstanceRunner(string instanceId, WorkflowRuntime runtime)
 
         if (saved is not null)
         {
-            using var held = CancellationTokenSource.CreateLinkedTokenSource(ct, runtime.Stopping);
-            try
-            {
-                try
-                {
-                    await saved.WaitAsync(TurnSaveWait, runtime.Time, held.Token);
-                }
-                catch (TimeoutException)
-                {
-                    // The turn is slow, or the worker waits for this answer before it reads the turn (the SDKs do not,
-                    // but nothing in the protocol forbids it): save the event on its own, as every other event is.
-                    await UnderGateAsync(async state =>
-                    {
-                        if (!saved.IsCompleted && state is not null)
-                        {
-                            await SaveAsync(state, ct);
-                        }
-                    }, ct);
-                    await saved.WaitAsync(held.Token);
-                }
-            }
-            catch (OperationCanceledException) when (runtime.Stopping.IsCancellationRequested && !ct.IsCancellationRequested)
-            {
-                throw new RpcException(new Status(StatusCode.Unavailable, "the sidecar is shutting down before the event was saved; the activity runs again"));
-            }
+            await WaitUntilSavedAsync(saved, ct);
         }
 
         return exists;
+    }
+
+    /// <summary>
+    /// Holds an activity result's answer until the save that holds it. A turn that takes longer than
+    /// <see cref="TurnSaveWait"/> — slow, or not read yet because the worker waits for this answer first (the SDKs do
+    /// not, but nothing in the protocol forbids it) — has the result saved on its own, as every other event is.
+    /// </summary>
+    private async Task WaitUntilSavedAsync(Task saved, CancellationToken ct)
+    {
+        using var held = CancellationTokenSource.CreateLinkedTokenSource(ct, runtime.Stopping);
+        try
+        {
+            try
+            {
+                await saved.WaitAsync(TurnSaveWait, runtime.Time, held.Token);
+            }
+            catch (TimeoutException)
+            {
+                await UnderGateAsync(async state =>
+                {
+                    if (!saved.IsCompleted && state is not null)
+                    {
+                        await SaveAsync(state, ct);
+                    }
+                }, ct);
+                await saved.WaitAsync(held.Token);
+            }
+        }
+        catch (OperationCanceledException) when (runtime.Stopping.IsCancellationRequested && !ct.IsCancellationRequested)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, "the sidecar is shutting down before the event was saved; the activity runs again"));
+        }
     }
 
     public async Task CompleteTurnAsync(string token, WorkflowResponse response, CancellationToken ct)
