@@ -62,14 +62,14 @@ public abstract class WorkflowDurabilityTests(SharedServers servers) : WorkflowT
     }
 
     [Fact]
-    public async Task the_local_index_holds_only_unfinished_instances_while_listing_finds_every_one()
+    public async Task only_unfinished_instances_have_a_live_marker_while_listing_finds_every_one()
     {
         var finished = NewId();
         await RunAsync(TestWorkflows.Chain, "done", finished);
         var running = await Client.ScheduleNewWorkflowAsync(TestWorkflows.AwaitsApproval, NewId(), 0);
         await WaitForHistoryAsync(running, HistoryEvent.EventTypeOneofCase.ExecutionStarted);
 
-        Assert.Equal([running], await LocalIndexAsync());
+        Assert.Equal([running], await LiveMarkersAsync());
         var listed = (await Client.ListInstanceIdsAsync()).InstanceIds;
         Assert.Contains(finished, listed);
         Assert.Contains(running, listed);
@@ -77,29 +77,49 @@ public abstract class WorkflowDurabilityTests(SharedServers servers) : WorkflowT
         await Client.RaiseEventAsync(running, "approval", "dora");
         await CompletionAsync(running);
 
-        Assert.Empty(await LocalIndexAsync());
+        Assert.Empty(await LiveMarkersAsync());
         Assert.Equal(2, (await Client.ListInstanceIdsAsync()).InstanceIds.Count(id => id == finished || id == running));
     }
 
     [Fact]
-    public async Task an_index_from_an_earlier_sidecar_that_lists_finished_instances_is_pruned_at_start_up()
+    public async Task the_list_an_earlier_sidecar_kept_becomes_live_markers_at_start_up_and_its_unfinished_instance_resumes()
     {
         var finished = NewId();
         await RunAsync(TestWorkflows.Chain, "old", finished);
-        // Earlier versions of the sidecar kept every instance in the index.
-        var everything = new ListInstanceIDsResponse { InstanceIds = { finished } };
-        await ActorStore.SetAsync(new LocalSidecar.State.SetOperation(Layout.IndexKey, new LocalSidecar.State.StateValue(everything.ToByteArray(), IsJson: false)), Ct);
+        var running = await Client.ScheduleNewWorkflowAsync(TestWorkflows.AwaitsApproval, NewId(), 0);
+        await WaitForHistoryAsync(running, HistoryEvent.EventTypeOneofCase.ExecutionStarted);
+        // As an earlier sidecar left the store: no markers, one list of instances, finished ones included.
+        await ActorStore.DeleteAsync(new LocalSidecar.State.DeleteOperation(Layout.LiveMarkerKey(running)), Ct);
+        var legacy = new ListInstanceIDsResponse { InstanceIds = { finished, running } };
+        await ActorStore.SetAsync(new LocalSidecar.State.SetOperation(Layout.LegacyIndexKey, new LocalSidecar.State.StateValue(legacy.ToByteArray(), IsJson: false)), Ct);
 
         await RestartSidecarAsync();
 
-        Assert.Empty(await LocalIndexAsync());
+        Assert.Null((await ActorStore.GetAsync(Layout.LegacyIndexKey, Ct)).ETag);
+        Assert.Equal([running], await LiveMarkersAsync());
         Assert.Equal(WorkflowRuntimeStatus.Completed, (await Client.GetWorkflowStateAsync(finished)).RuntimeStatus);
+        await Client.RaiseEventAsync(running, "approval", "erin");
+        Assert.Equal(WorkflowRuntimeStatus.Completed, (await CompletionAsync(running)).RuntimeStatus);
+        Assert.Empty(await LiveMarkersAsync());
     }
 
-    private async Task<IReadOnlyList<string>> LocalIndexAsync()
+    [Fact]
+    public async Task a_marker_left_by_an_instance_purged_elsewhere_is_dropped_at_start_up()
     {
-        var item = await ActorStore.GetAsync(Layout.IndexKey, Ct);
-        return item.Data is { Length: > 0 } data ? [.. ListInstanceIDsResponse.Parser.ParseFrom(data).InstanceIds] : [];
+        var purged = NewId();
+        // daprd purges an instance's own keys only; a marker it never knew of stays behind.
+        await ActorStore.SetAsync(new LocalSidecar.State.SetOperation(Layout.LiveMarkerKey(purged), new LocalSidecar.State.StateValue(System.Text.Encoding.UTF8.GetBytes(purged), IsJson: false)), Ct);
+
+        await RestartSidecarAsync();
+
+        Assert.DoesNotContain(purged, await LiveMarkersAsync());
+        Assert.False(await Client.GetWorkflowStateAsync(purged) is { Exists: true });
+    }
+
+    private async Task<IReadOnlyList<string>> LiveMarkersAsync()
+    {
+        var keys = await ActorStore.KeysAsync(Layout.LiveMarkerPrefix, "", Ct);
+        return [.. keys.Select(key => key[Layout.LiveMarkerPrefix.Length..])];
     }
 
     private async Task WaitForHistoryAsync(string instanceId, HistoryEvent.EventTypeOneofCase type)

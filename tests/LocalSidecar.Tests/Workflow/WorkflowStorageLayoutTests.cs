@@ -13,7 +13,7 @@ namespace LocalSidecar.Tests.Workflow;
 /// <summary>
 /// What a finished workflow leaves in the actor state store, read with plain Redis commands and plain SQL: daprd's
 /// keys (<c>{appId}||dapr.internal.default.{appId}.workflow||{instanceId}||…</c>, no keyPrefix), protobuf values, and
-/// nothing else: the sidecar's own index lists only unfinished instances.
+/// nothing else: the sidecar's own live marker exists only while an instance is unfinished.
 /// </summary>
 [Collection(SharedServers.Collection)]
 public abstract class WorkflowStorageLayoutTests(SharedServers servers) : WorkflowTestBase(servers)
@@ -45,7 +45,7 @@ public abstract class WorkflowStorageLayoutTests(SharedServers servers) : Workfl
             .Concat(Enumerable.Range(0, ChainHistory.Length).Select(i => $"history-{i:D6}"))
             .Select(k => prefix + k)
             .Order(StringComparer.Ordinal);
-        // daprd's keys only: the local index lists unfinished instances, and this one has finished.
+        // daprd's keys only: the live marker went in the save that finished the instance.
         Assert.Equal(expectedKeys, rows.Keys.Order(StringComparer.Ordinal));
 
         var metadata = BackendWorkflowStateMetadata.Parser.ParseFrom(rows[prefix + "metadata"]);

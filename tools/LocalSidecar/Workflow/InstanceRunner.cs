@@ -84,7 +84,7 @@ public sealed class InstanceRunner(string instanceId, WorkflowRuntime runtime)
 
             if (state is null)
             {
-                state = _state = new InstanceState { InstanceId = instanceId };
+                state = _state = new InstanceState { InstanceId = instanceId, LiveMarkerStored = false };
             }
             else
             {

@@ -34,6 +34,12 @@ public sealed class InstanceState
 
     internal bool CustomStatusDirty { get; set; }
 
+    /// <summary>
+    /// Whether the store holds this instance's live marker (see <see cref="WorkflowStateStore"/>): false for an instance
+    /// never saved, null for one loaded from the store (not read), so its next save writes or deletes the marker.
+    /// </summary>
+    internal bool? LiveMarkerStored { get; set; }
+
     public ExecutionStartedEvent? Started => History.FirstOrDefault(e => e.ExecutionStarted is not null)?.ExecutionStarted;
 
     public HistoryEvent? CompletedEvent => History.LastOrDefault(e => e.ExecutionCompleted is not null);

@@ -55,7 +55,7 @@ public sealed class WorkflowRuntime : IHostedService, IAsyncDisposable
             return;
         }
 
-        var ids = await _store.LoadIndexAsync(cancellationToken);
+        var ids = await _store.LoadLiveInstanceIdsAsync(cancellationToken);
         var finished = new List<string>();
         foreach (var id in ids)
         {
@@ -76,7 +76,7 @@ public sealed class WorkflowRuntime : IHostedService, IAsyncDisposable
             }
         }
 
-        // Only an index written by an earlier version of the sidecar lists finished instances.
+        // Only markers migrated from an earlier sidecar's list, or left by a daprd purge, name finished or missing instances.
         await _store.ForgetFinishedAsync(finished, cancellationToken);
         Logger.LogInformation("Workflow engine ready: {Count} unfinished instance(s) resumed from the actor state store", ids.Count - finished.Count);
     }
