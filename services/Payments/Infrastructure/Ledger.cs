@@ -34,7 +34,10 @@ public sealed class Ledger(IDocumentStore store, NpgsqlDataSource dataSource, Le
     // to optimistic concurrency alone, N racing captures cost up to N² attempts, each fetching three streams: under
     // load the retries ate the CPU the commands needed and throughput collapsed (the saga benchmark fell from 25 to
     // 10 sagas/s when offered 50/s). Queuing them in the process makes each one commit first time; the version check
-    // stays and still settles races with other instances.
+    // stays and still settles races with other instances. The queue is held only for what needs it: a capture or
+    // refund reads its payment stream first (a repeated one stops there, and a lost race backs off) and queues just
+    // to read the two accounts and commit. Held around the whole command, the queue was busy ~97 % of the time at 72
+    // captures/s in the saga benchmark, with captures waiting 0.35-1.2 s for it at p50.
     private readonly SemaphoreSlim _merchant = new(1, 1);
     private readonly SemaphoreSlim _transfersInFlight = new(1, 1);
 
@@ -79,20 +82,23 @@ public sealed class Ledger(IDocumentStore store, NpgsqlDataSource dataSource, Le
         }, ct);
 
     public Task<Outcome<Payment>> CaptureAsync(string orderId, CancellationToken ct) =>
-        OneAtATimeAsync(_merchant, () => RunAsync("capture", async session =>
+        RunAsync("capture", async session =>
+        {
+            var payment = await FetchAsync<Payment>(session, StreamKeys.Payment(orderId), ct);
+            if (payment.Aggregate is not { Status: PaymentStatus.Authorized, AccountId: { } accountId })
             {
-                var payment = await FetchAsync<Payment>(session, StreamKeys.Payment(orderId), ct);
-                if (payment.Aggregate is not { Status: PaymentStatus.Authorized, AccountId: { } accountId })
-                {
-                    var refused = PaymentDecisions.Capture(orderId, payment.Aggregate, null, null);
-                    return Result(refused, payment.Aggregate);
-                }
+                var refused = PaymentDecisions.Capture(orderId, payment.Aggregate, null, null);
+                return Result(refused, payment.Aggregate);
+            }
 
+            return await OneAtATimeAsync(_merchant, async () =>
+            {
                 var (customer, merchant) = await FetchBothAsync<Account, Account>(session, accountId, SystemAccounts.Merchant, ct);
                 var decision = PaymentDecisions.Capture(orderId, payment.Aggregate, customer.Aggregate, merchant.Aggregate);
                 await CommitAsync(session, decision, ct, Stream(payment), Stream(customer), Stream(merchant));
                 return Result(decision, PaymentAfter(payment, decision));
-            }, ct), ct);
+            }, ct);
+        }, ct);
 
     public Task<Outcome<Payment>> VoidAsync(string orderId, CancellationToken ct) =>
         RunAsync("void", async session =>
@@ -113,21 +119,24 @@ public sealed class Ledger(IDocumentStore store, NpgsqlDataSource dataSource, Le
         }, ct);
 
     public Task<Outcome<Payment>> RefundAsync(string orderId, CancellationToken ct) =>
-        OneAtATimeAsync(_merchant, () => RunAsync("refund", async session =>
+        RunAsync("refund", async session =>
+        {
+            var payment = await FetchAsync<Payment>(session, StreamKeys.Payment(orderId), ct);
+            if (payment.Aggregate is not { Status: PaymentStatus.Captured, AccountId: { } accountId })
             {
-                var payment = await FetchAsync<Payment>(session, StreamKeys.Payment(orderId), ct);
-                if (payment.Aggregate is { Status: PaymentStatus.Captured, AccountId: { } accountId })
-                {
-                    var (merchant, customer) = await FetchBothAsync<Account, Account>(session, SystemAccounts.Merchant, accountId, ct);
-                    var decision = PaymentDecisions.Refund(orderId, payment.Aggregate, merchant.Aggregate);
-                    await CommitAsync(session, decision, ct, Stream(payment), Stream(merchant), Stream(customer));
-                    return Result(decision, PaymentAfter(payment, decision));
-                }
-
                 var nothingCaptured = PaymentDecisions.Refund(orderId, payment.Aggregate, null);
                 await CommitAsync(session, nothingCaptured, ct, Stream(payment));
                 return Result(nothingCaptured, PaymentAfter(payment, nothingCaptured));
-            }, ct), ct);
+            }
+
+            return await OneAtATimeAsync(_merchant, async () =>
+            {
+                var (merchant, customer) = await FetchBothAsync<Account, Account>(session, SystemAccounts.Merchant, accountId, ct);
+                var decision = PaymentDecisions.Refund(orderId, payment.Aggregate, merchant.Aggregate);
+                await CommitAsync(session, decision, ct, Stream(payment), Stream(merchant), Stream(customer));
+                return Result(decision, PaymentAfter(payment, decision));
+            }, ct);
+        }, ct);
 
     public Task<Outcome<Transfer>> DebitAsync(Debit command, CancellationToken ct) =>
         OneAtATimeAsync(_transfersInFlight, () => RunAsync("transfer-debit", async session =>
