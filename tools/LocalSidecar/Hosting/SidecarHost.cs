@@ -168,22 +168,16 @@ public sealed class SidecarHost : IAsyncDisposable
         services.AddHostedService(sp => sp.GetRequiredService<WorkflowRuntime>());
         services.AddSingleton<IServiceMethodProvider<WorkflowGrpcService>, WorkflowGrpcMethods>();
         services.AddSingleton<WorkflowGrpcService>();
-        services.AddOpenTelemetry()
-            .ConfigureResource(r => r.AddService("daprd-" + options.AppId))
-            .WithTracing(tracing =>
-            {
-                tracing.AddSource(AppPostman.ActivitySourceName).AddAspNetCoreInstrumentation().AddHttpClientInstrumentation();
-                if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT")))
-                {
-                    tracing.AddOtlpExporter();
-                }
-                else if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OTEL_TRACES_SAMPLER")))
-                {
-                    // As in the services (ServiceDefaults): with no collector, record only what a sampled caller asked
-                    // for. The trace context (and its sampled flag) passes through either way.
-                    tracing.SetSampler(new ParentBasedSampler(new AlwaysOffSampler()));
-                }
-            });
+        if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT")))
+        {
+            services.AddOpenTelemetry()
+                .ConfigureResource(r => r.AddService("daprd-" + options.AppId))
+                .WithTracing(tracing => tracing
+                    .AddSource(AppPostman.ActivitySourceName)
+                    .AddAspNetCoreInstrumentation()
+                    .AddHttpClientInstrumentation()
+                    .AddOtlpExporter());
+        }
 
         var app = builder.Build();
         app.UseMiddleware<DaprHttpErrorMiddleware>();

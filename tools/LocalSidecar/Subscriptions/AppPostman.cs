@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
 using LocalSidecar.PubSub;
 using Microsoft.Extensions.Logging;
+using OpenTelemetry;
 
 namespace LocalSidecar.Subscriptions;
 
@@ -69,6 +70,10 @@ public sealed class AppPostman(AppChannel channel, ILogger logger)
         HttpResponseMessage response;
         try
         {
+            // Without a delivery span, HttpClient instrumentation that some host in this process registered would start a
+            // root activity for the call and write its own traceparent over the event's (OpenTelemetry's propagator
+            // replaces the header): the app would see a new trace. The sidecar writes the trace headers itself.
+            using var untraced = span is null ? SuppressInstrumentationScope.Begin() : null;
             response = await channel.SendAsync(request, ct).ConfigureAwait(false);
         }
         catch (HttpRequestException e)
