@@ -51,8 +51,8 @@ public sealed class OutboxRelay(
 
     private DateTimeOffset _backlogMeasuredAt = DateTimeOffset.MinValue;
 
-    /// <summary>The earliest retry this relay scheduled since it last counted the backlog: when to look again without a count.</summary>
-    private DateTimeOffset? _nextRetryAt;
+    /// <summary>When rows fall due again, as far as this relay knows without counting: when to look again.</summary>
+    private readonly RetryWakeups _wakeups = new();
 
     private OutboxOptions Options => options.Value;
 
@@ -99,11 +99,8 @@ public sealed class OutboxRelay(
     /// <returns>How many rows were taken, and how long until the next unsent row falls due (null: none is waiting).</returns>
     private async Task<(int Taken, TimeSpan? NextDue)> RelayBatchAsync(CancellationToken ct)
     {
-        if (_nextRetryAt <= time.GetUtcNow())
-        {
-            // This batch takes the rows that fell due; one that fails again schedules its next retry anew.
-            _nextRetryAt = null;
-        }
+        // This batch takes the rows that fell due; one that fails again schedules its next retry anew.
+        _wakeups.RemoveCoveredBy(time.GetUtcNow());
 
         await using var connection = await database.OpenConnectionAsync(ct);
         var rows = new List<OutboxRow>();
@@ -148,11 +145,14 @@ public sealed class OutboxRelay(
         if (now - _backlogMeasuredAt >= BacklogInterval)
         {
             _backlogMeasuredAt = now;
-            var nextDue = await MeasureBacklogAsync(connection, ct);
-            _nextRetryAt = nextDue is { } due ? now + due : null;
+            if (await MeasureBacklogAsync(connection, ct) is { } due)
+            {
+                // The earliest unsent row, whoever scheduled it (another instance's retries included).
+                _wakeups.Add(now + due);
+            }
         }
 
-        return (rows.Count, _nextRetryAt - now);
+        return (rows.Count, _wakeups.NextFrom(now));
     }
 
     /// <summary>
@@ -202,8 +202,7 @@ public sealed class OutboxRelay(
         }
 
         var delay = RetrySchedule.DelayAfter(row.Attempts + 1, Options.FirstRetryDelay, Options.MaxRetryDelay);
-        var retryAt = time.GetUtcNow() + delay;
-        _nextRetryAt = _nextRetryAt is { } earlier && earlier < retryAt ? earlier : retryAt;
+        _wakeups.Add(time.GetUtcNow() + delay);
         metrics.Failed(row.Kind, row.EventType);
         logger.LogWarning(e, "Outbox row {Id} ({Kind} {EventType} of order {OrderId}) failed on attempt {Attempt}; retrying in {Delay}",
             row.Id, row.Kind, row.EventType, row.OrderId, row.Attempts + 1, delay);
