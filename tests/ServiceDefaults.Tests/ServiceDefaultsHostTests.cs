@@ -109,15 +109,11 @@ public sealed class ServiceDefaultsHostTests
         request.Headers.Add("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
 
         (await app.Client.SendAsync(request)).Dispose();
-        app.App.Services.GetRequiredService<TracerProvider>().ForceFlush();
 
-        lock (spans)
-        {
-            // Found by its trace id: test classes running in parallel make spans that this provider sees too.
-            var server = Assert.Single(spans, s => s.Kind == ActivityKind.Server && s.TraceId.ToHexString() == "4bf92f3577b34da6a3ce929d0e0e4736");
-            Assert.Equal("/not-a-probe", server.GetTagItem("url.path"));
-            Assert.True(server.Recorded);
-        }
+        // Found by its trace id: test classes running in parallel make spans that this provider sees too.
+        var server = await EndedSpanAsync(spans, s => s.Kind == ActivityKind.Server && s.TraceId.ToHexString() == "4bf92f3577b34da6a3ce929d0e0e4736");
+        Assert.Equal("/not-a-probe", server.GetTagItem("url.path"));
+        Assert.True(server.Recorded);
     }
 
     [Fact]
@@ -140,6 +136,7 @@ public sealed class ServiceDefaultsHostTests
 
         (await app.Client.GetAsync("/alive")).Dispose();
         (await app.Client.GetAsync("/not-a-probe")).Dispose();
+        await EndedSpanAsync(spans, s => s.Kind == ActivityKind.Server && s.GetTagItem("url.path") as string == "/not-a-probe");
         app.App.Services.GetRequiredService<TracerProvider>().ForceFlush();
         app.App.Services.GetRequiredService<MeterProvider>().ForceFlush();
 
@@ -160,6 +157,28 @@ public sealed class ServiceDefaultsHostTests
 
         var resource = app.App.Services.GetRequiredService<TracerProvider>().GetResource();
         Assert.Equal("orders", resource.Attributes.Single(a => a.Key == "service.name").Value);
+    }
+
+    /// <summary>
+    /// The first span that matches, once it has ended. The server's span ends after the response has gone out, so the
+    /// client can have the response in hand a moment before the span reaches the exporter.
+    /// </summary>
+    private static async Task<Activity> EndedSpanAsync(List<Activity> spans, Func<Activity, bool> match)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            lock (spans)
+            {
+                if (spans.FirstOrDefault(match) is { } span)
+                {
+                    return span;
+                }
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, "no such span was exported within 10 s");
+            await Task.Delay(20);
+        }
     }
 
     private static string Invariant(int port) => port.ToString(CultureInfo.InvariantCulture);
