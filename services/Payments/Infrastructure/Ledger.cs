@@ -22,7 +22,7 @@ public sealed class SnapshotRebuiltException(string streamKey) : Exception($"the
 /// a command that lost a race is run again from fresh state, so concurrent commands are each applied once or refused
 /// on business grounds, never lost and never applied twice.
 /// </summary>
-public sealed class Ledger(IDocumentStore store, NpgsqlDataSource dataSource, LedgerMetrics metrics, ILogger<Ledger> logger)
+public sealed partial class Ledger(IDocumentStore store, NpgsqlDataSource dataSource, LedgerMetrics metrics, ILogger<Ledger> logger)
 {
     /// <summary>
     /// Enough for 50 commands racing for one account (each round of the race lets at least one through, and the losers
@@ -34,10 +34,9 @@ public sealed class Ledger(IDocumentStore store, NpgsqlDataSource dataSource, Le
     // to optimistic concurrency alone, N racing captures cost up to N² attempts, each fetching three streams: under
     // load the retries ate the CPU the commands needed and throughput collapsed (the saga benchmark fell from 25 to
     // 10 sagas/s when offered 50/s). Queuing them in the process makes each one commit first time; the version check
-    // stays and still settles races with other instances. The queue is held only for what needs it: a capture or
+    // stays and still settles races with other instances. Captures queue and commit in groups (Ledger.Captures.cs); a
     // refund reads its payment stream first (a repeated one stops there, and a lost race backs off) and queues just
-    // to read the two accounts and commit. Held around the whole command, the queue was busy ~97 % of the time at 72
-    // captures/s in the saga benchmark, with captures waiting 0.35-1.2 s for it at p50.
+    // to read the two accounts and commit.
     private readonly SemaphoreSlim _merchant = new(1, 1);
     private readonly SemaphoreSlim _transfersInFlight = new(1, 1);
 
@@ -79,25 +78,6 @@ public sealed class Ledger(IDocumentStore store, NpgsqlDataSource dataSource, Le
             var decision = PaymentDecisions.Authorize(payment.Aggregate, account.Aggregate, command);
             await CommitAsync(session, decision, ct, Stream(payment), Stream(account));
             return Result(decision, PaymentAfter(payment, decision));
-        }, ct);
-
-    public Task<Outcome<Payment>> CaptureAsync(string orderId, CancellationToken ct) =>
-        RunAsync("capture", async session =>
-        {
-            var payment = await FetchAsync<Payment>(session, StreamKeys.Payment(orderId), ct);
-            if (payment.Aggregate is not { Status: PaymentStatus.Authorized, AccountId: { } accountId })
-            {
-                var refused = PaymentDecisions.Capture(orderId, payment.Aggregate, null, null);
-                return Result(refused, payment.Aggregate);
-            }
-
-            return await OneAtATimeAsync(_merchant, async () =>
-            {
-                var (customer, merchant) = await FetchBothAsync<Account, Account>(session, accountId, SystemAccounts.Merchant, ct);
-                var decision = PaymentDecisions.Capture(orderId, payment.Aggregate, customer.Aggregate, merchant.Aggregate);
-                await CommitAsync(session, decision, ct, Stream(payment), Stream(customer), Stream(merchant));
-                return Result(decision, PaymentAfter(payment, decision));
-            }, ct);
         }, ct);
 
     public Task<Outcome<Payment>> VoidAsync(string orderId, CancellationToken ct) =>
@@ -234,15 +214,22 @@ public sealed class Ledger(IDocumentStore store, NpgsqlDataSource dataSource, Le
         }
     }
 
-    private async Task<Outcome<T>> RunAsync<T>(string operation, Func<IDocumentSession, Task<Outcome<T>>> attempt, CancellationToken ct) where T : class
-    {
-        for (var attemptNumber = 1; ; attemptNumber++)
+    private Task<Outcome<T>> RunAsync<T>(string operation, Func<IDocumentSession, Task<Outcome<T>>> attempt, CancellationToken ct) where T : class =>
+        RunAsync(operation, async () =>
         {
             // A fresh session per attempt: a session that failed to commit still holds the stale state and the events.
             await using var session = store.LightweightSession();
+            return await attempt(session);
+        }, ct);
+
+    /// <summary>Runs <paramref name="attempt"/> until it is not refused by a concurrency conflict, backing off in between.</summary>
+    private async Task<Outcome<T>> RunAsync<T>(string operation, Func<Task<Outcome<T>>> attempt, CancellationToken ct) where T : class
+    {
+        for (var attemptNumber = 1; ; attemptNumber++)
+        {
             try
             {
-                var outcome = await attempt(session);
+                var outcome = await attempt();
                 metrics.Handled(operation, outcome.Rejection?.Code ?? "ok");
                 return outcome;
             }
