@@ -115,6 +115,8 @@ public abstract class WorkerProtocolTests(SharedServers servers) : WorkflowTestB
             acknowledged.Add(keeping.CompleteActivityAsync(first, "\"one\""));
             await keeping.AnswerTurnAsync(await keeping.NextAsync(Ct), RawWorker.Schedule(1, "step"));
             await keeping.NextAsync(Ct);
+            // The acknowledgement may still be on its way once the turn is answered; disposing the channel would cancel it.
+            await Task.WhenAll(acknowledged).WaitAsync(Patience, Ct);
         }
 
         // The stream that held the second activity is gone, so the activity is handed to the next stream.
@@ -127,6 +129,7 @@ public abstract class WorkerProtocolTests(SharedServers servers) : WorkflowTestB
             var fourth = await AnotherActivityAsync(reconnected, third, 2, "\"three\"", acknowledged);
             Assert.Equal(6, fourth.WorkflowRequest.CachedHistory?.EventCount);
             await reconnected.AnswerTurnAsync(fourth, RawWorker.Complete(3, "\"done\""));
+            await Task.WhenAll(acknowledged).WaitAsync(Patience, Ct);
         }
 
         // Streams compete for work items, so the worker without the capability comes alone.
