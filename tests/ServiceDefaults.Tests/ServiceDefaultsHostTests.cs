@@ -87,6 +87,15 @@ public sealed class ServiceDefaultsHostTests
         }
 
         (await app.Client.GetAsync("/not-a-probe")).Dispose();
+        // The server's span ends after the response has gone out. A sampled request after it on the same connection is
+        // served only once the first one is disposed of, so its span reaching the exporter means the first one has ended.
+        using (var marker = new HttpRequestMessage(HttpMethod.Get, "/after-the-unsampled-one"))
+        {
+            marker.Headers.Add("traceparent", "00-5bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+            (await app.Client.SendAsync(marker)).Dispose();
+        }
+
+        await EndedSpanAsync(spans, s => s.Kind == ActivityKind.Server && s.TraceId.ToHexString() == "5bf92f3577b34da6a3ce929d0e0e4736");
         app.App.Services.GetRequiredService<TracerProvider>().ForceFlush();
 
         // Only this test's own span and request: the ASP.NET Core and HttpClient sources are process-wide, so the
