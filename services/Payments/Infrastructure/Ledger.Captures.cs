@@ -123,69 +123,36 @@ public sealed partial class Ledger
 
     private async Task<IReadOnlyList<Outcome<Payment>>> CaptureTogetherAsync(IReadOnlyList<QueuedCapture> group)
     {
+        var ct = CancellationToken.None;
         await using var session = store.LightweightSession();
-
-        var paymentQuery = session.CreateBatchQuery();
-        var fetchingPayments = group.Select(c => c.OrderId).Distinct(StringComparer.Ordinal)
-            .ToDictionary(orderId => orderId, orderId => paymentQuery.Events.FetchForWriting<Payment>(StreamKeys.Payment(orderId)), StringComparer.Ordinal);
-        await paymentQuery.Execute(CancellationToken.None);
-        var payments = new Dictionary<string, IEventStream<Payment>>(StringComparer.Ordinal);
-        foreach (var (orderId, fetching) in fetchingPayments)
-        {
-            payments[orderId] = await EnsureSnapshotAsync(await fetching, CancellationToken.None);
-        }
-
+        var payments = await FetchAllAsync<Payment>(session, group.Select(c => StreamKeys.Payment(c.OrderId)), ct);
         // Only authorized payments move money; the others are refused or repeats, decided without any account.
         var accountIds = payments.Values
             .Select(p => p.Aggregate is { Status: PaymentStatus.Authorized, AccountId: { } accountId } ? accountId : null)
             .OfType<string>()
-            .ToHashSet(StringComparer.Ordinal);
-        var accounts = new Dictionary<string, IEventStream<Account>>(StringComparer.Ordinal);
-        if (accountIds.Count > 0)
-        {
-            accountIds.Add(SystemAccounts.Merchant);
-            var accountQuery = session.CreateBatchQuery();
-            var fetchingAccounts = accountIds.ToDictionary(id => id, id => accountQuery.Events.FetchForWriting<Account>(id), StringComparer.Ordinal);
-            await accountQuery.Execute(CancellationToken.None);
-            foreach (var (id, fetching) in fetchingAccounts)
-            {
-                accounts[id] = await EnsureSnapshotAsync(await fetching, CancellationToken.None);
-            }
-        }
+            .ToList();
+        var accounts = accountIds.Count == 0
+            ? new Dictionary<string, IEventStream<Account>>()
+            : await FetchAllAsync<Account>(session, accountIds.Append(SystemAccounts.Merchant), ct);
 
+        // Payment and account stream keys never collide (StreamKeys), so one lookup serves both.
+        var streams = payments.Values.Select(Stream).Concat(accounts.Values.Select(Stream)).ToArray();
         // The state as each capture of the group leaves it, for the next one to decide on.
         var paymentNow = payments.ToDictionary(p => p.Key, p => p.Value.Aggregate, StringComparer.Ordinal);
         var accountNow = accounts.ToDictionary(a => a.Key, a => a.Value.Aggregate, StringComparer.Ordinal);
+        var appends = new List<Append>();
         var outcomes = new List<Outcome<Payment>>(group.Count);
-        var appended = false;
         foreach (var capture in group)
         {
-            var payment = paymentNow[capture.OrderId];
+            var paymentKey = StreamKeys.Payment(capture.OrderId);
+            var payment = paymentNow[paymentKey];
             var customer = payment?.AccountId is { } accountId ? accountNow.GetValueOrDefault(accountId) : null;
             var decision = PaymentDecisions.Capture(capture.OrderId, payment, customer, accountNow.GetValueOrDefault(SystemAccounts.Merchant));
-            var paymentKey = StreamKeys.Payment(capture.OrderId);
-            foreach (var append in decision.Appends)
-            {
-                appended = true;
-                if (append.StreamKey == paymentKey)
-                {
-                    payments[capture.OrderId].AppendOne(append.Event);
-                }
-                else if (accounts.TryGetValue(append.StreamKey, out var account))
-                {
-                    account.AppendOne(append.Event);
-                }
-                else
-                {
-                    throw new InvalidOperationException($"the capture of {capture.OrderId} appends to {append.StreamKey}, which was not fetched for writing");
-                }
-            }
-
             foreach (var streamKey in decision.Appends.Select(a => a.StreamKey).Distinct(StringComparer.Ordinal))
             {
                 if (streamKey == paymentKey)
                 {
-                    paymentNow[capture.OrderId] = Payment.Fold(payment, streamKey, decision.EventsFor(streamKey));
+                    paymentNow[streamKey] = Payment.Fold(payment, streamKey, decision.EventsFor(streamKey));
                 }
                 else
                 {
@@ -193,14 +160,11 @@ public sealed partial class Ledger
                 }
             }
 
-            outcomes.Add(Result(decision, paymentNow[capture.OrderId]));
+            appends.AddRange(decision.Appends);
+            outcomes.Add(Result(decision, paymentNow[paymentKey]));
         }
 
-        if (appended)
-        {
-            await session.SaveChangesAsync(CancellationToken.None);
-        }
-
+        await CommitAsync(session, Decision.Accept([.. appends]), ct, streams);
         return outcomes;
     }
 

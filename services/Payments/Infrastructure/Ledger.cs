@@ -287,6 +287,24 @@ public sealed partial class Ledger(IDocumentStore store, NpgsqlDataSource dataSo
         return (await EnsureSnapshotAsync(await first, ct), await EnsureSnapshotAsync(await second, ct));
     }
 
+    /// <summary>
+    /// <see cref="FetchAsync{T}"/> for any number of streams of one kind in one round trip (a Marten batch query), each
+    /// with its own version check; keyed by stream key.
+    /// </summary>
+    private async Task<Dictionary<string, IEventStream<T>>> FetchAllAsync<T>(IDocumentSession session, IEnumerable<string> keys, CancellationToken ct) where T : class
+    {
+        var batch = session.CreateBatchQuery();
+        var fetching = keys.Distinct(StringComparer.Ordinal).ToDictionary(key => key, key => batch.Events.FetchForWriting<T>(key), StringComparer.Ordinal);
+        await batch.Execute(ct);
+        var streams = new Dictionary<string, IEventStream<T>>(StringComparer.Ordinal);
+        foreach (var (key, stream) in fetching)
+        {
+            streams[key] = await EnsureSnapshotAsync(await stream, ct);
+        }
+
+        return streams;
+    }
+
     /// <remarks>
     /// A stream with no snapshot at version 0 does not exist yet (every new payment stream): no query. Only a stream at a
     /// version but without a document is checked, in one statement, before it is rebuilt.
