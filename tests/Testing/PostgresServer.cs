@@ -102,8 +102,10 @@ public sealed class PostgresServer : IAsyncDisposable, IExitCleanup
     /// The server trusts every local connection (initdb -A trust), so a password is sent but not checked;
     /// roles still decide what a connection may do.
     /// </remarks>
-    public string ConnectionStringFor(string database, string? user = null, string? password = null)
+    /// <param name="pool"><see cref="ConnectionPool.ForTests"/> when null.</param>
+    public string ConnectionStringFor(string database, string? user = null, string? password = null, ConnectionPool? pool = null)
     {
+        pool ??= ConnectionPool.ForTests;
         var builder = new NpgsqlConnectionStringBuilder
         {
             Host = Host,
@@ -111,13 +113,11 @@ public sealed class PostgresServer : IAsyncDisposable, IExitCleanup
             Database = database,
             Username = user ?? Superuser,
             Password = password,
-            // Every database gets its own pool and a test run creates many databases while max_connections is
-            // 300 for all of them, so pools stay small and let go of idle connections quickly.
             Pooling = true,
             MinPoolSize = 0,
-            MaxPoolSize = 20,
-            ConnectionIdleLifetime = 10,
-            ConnectionPruningInterval = 5,
+            MaxPoolSize = pool.MaxPoolSize,
+            ConnectionIdleLifetime = (int)pool.IdleLifetime.TotalSeconds,
+            ConnectionPruningInterval = (int)pool.PruningInterval.TotalSeconds,
             Timeout = 15,
             CommandTimeout = 60,
             // Without it a failing test shows "Detail redacted" instead of the offending row.

@@ -48,8 +48,10 @@ public sealed class CheckoutApps : IAsyncDisposable
 
     /// <param name="faultInjection">Switches on ServiceDefaults' <c>/_faults</c> in every app.</param>
     /// <param name="environment">Added to every app's and every sidecar's environment last, so it wins (e.g. the environment name, log levels).</param>
+    /// <param name="pool">How each service's connection pool is set; <see cref="ConnectionPool.ForTests"/> when null.</param>
     public static async Task<CheckoutApps> StartAsync(
-        PostgresServer postgres, RedisServer redis, SagaSettings saga, bool faultInjection = false, IReadOnlyDictionary<string, string?>? environment = null)
+        PostgresServer postgres, RedisServer redis, SagaSettings saga, bool faultInjection = false, IReadOnlyDictionary<string, string?>? environment = null,
+        ConnectionPool? pool = null)
     {
         environment ??= new Dictionary<string, string?>();
         var resources = Directory.CreateTempSubdirectory("checkout-resources-");
@@ -69,7 +71,7 @@ public sealed class CheckoutApps : IAsyncDisposable
             {
                 // The service's own role logs in to its own database; the admin connection lets it create both.
                 var name = databases[database] = $"{database}_{suffix}";
-                env[$"ConnectionStrings__{database}"] = postgres.ConnectionStringFor(name, name, $"{database}-dev");
+                env[$"ConnectionStrings__{database}"] = postgres.ConnectionStringFor(name, name, $"{database}-dev", pool);
                 env[$"ConnectionStrings__{database}-admin"] = postgres.ConnectionString;
             }
 

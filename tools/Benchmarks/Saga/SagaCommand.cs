@@ -71,7 +71,7 @@ public sealed class SagaCommand : ICommand
             {
                 // Far above any order here: the saga never waits for a human approval, so what is measured is the machinery.
                 ApprovalThreshold = 1_000_000_000m,
-            }, faultInjection: false, environment: DeployedEnvironment).ConfigureAwait(false);
+            }, faultInjection: false, environment: DeployedEnvironment, pool: ConnectionPool.Deployed).ConfigureAwait(false);
 
             var run = new SagaRun(options, apps, postgres!, progress);
             var result = await run.ExecuteAsync(cancellationToken).ConfigureAwait(false);

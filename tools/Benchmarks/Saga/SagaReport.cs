@@ -1,6 +1,7 @@
 using System.Globalization;
 using Benchmarks.Cli;
 using Benchmarks.Measurement;
+using Dapr.Testing;
 
 namespace Benchmarks.Saga;
 
@@ -19,7 +20,9 @@ public static class SagaReport
             ("postgresql", $"{run.PostgresEndpoint}, {run.Durability} (Dapr.Testing's defaults: commits are not durable against power loss)"),
             ("redis", "redis-server from Dapr.Testing, no persistence: pub/sub, the cart, the workflow state (actor state store)"),
             ("apps", "the six checkout apps (Release build), each beside its own local-daprd child process, as Production with warning-level logs; " +
-                     "approval threshold 1e9, so no saga waits for a human"),
+                     "approval threshold 1e9, so no saga waits for a human; " +
+                     $"each service's Npgsql pool at most {ConnectionPool.Deployed.MaxPoolSize} connections, idle ones closed after " +
+                     $"{ConnectionPool.Deployed.IdleLifetime.TotalSeconds:0} s (Npgsql's default, as with dapr.yaml)"),
             ("load", $"rates {string.Join(", ", options.Rates)} sagas/s, {CommandLine.Format(options.Duration)} each, warm-up {CommandLine.Format(options.Warmup)} at {options.Rates[0]}/s; " +
                      $"{options.Customers} customers round-robin, {options.Skus} SKUs, {options.LinesPerOrder} random line(s) per order" +
                      (options.HotSkuPercent > 0 ? $", {options.HotSkuPercent} % of orders also take the one SKU HOT-1" : ", no shared SKU")),

@@ -55,7 +55,7 @@ public sealed class CdcCommand : ICommand
         progress.WriteLine("starting Redis and PostgreSQL (Dapr.Testing; wal_level=logical)…");
         var redis = owned.Add(await RedisServer.StartAsync(ct: ct).ConfigureAwait(false));
         var postgres = owned.Add(await PostgresServer.StartAsync(ct: ct).ConfigureAwait(false));
-        var database = postgres.ConnectionStringFor("customers", "customers", Password);
+        var database = postgres.ConnectionStringFor("customers", "customers", Password, ConnectionPool.Deployed);
         var customersApp = owned.Add(await ServiceApp.StartAsync("customers", "Customers", [ServiceApp.PubSub(redis)], new Dictionary<string, string?>
         {
             ["ConnectionStrings__customers"] = database,

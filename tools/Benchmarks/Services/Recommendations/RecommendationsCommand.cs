@@ -96,7 +96,7 @@ public sealed class RecommendationsCommand : ICommand
         progress.WriteLine("starting Redis and PostgreSQL (Dapr.Testing)…");
         var redis = owned.Add(await RedisServer.StartAsync(ct: ct).ConfigureAwait(false));
         var postgres = owned.Add(await PostgresServer.StartAsync(ct: ct).ConfigureAwait(false));
-        var database = postgres.ConnectionStringFor("recommendations", "recommendations", Password);
+        var database = postgres.ConnectionStringFor("recommendations", "recommendations", Password, ConnectionPool.Deployed);
         var app = owned.Add(await ServiceApp.StartAsync("recommendations", "Recommendations",
         [
             ServiceApp.PubSub(redis),

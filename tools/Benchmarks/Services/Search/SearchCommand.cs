@@ -62,7 +62,7 @@ public sealed class SearchCommand : ICommand
         progress.WriteLine("starting Redis and PostgreSQL (Dapr.Testing)…");
         var redis = owned.Add(await RedisServer.StartAsync(ct: ct).ConfigureAwait(false));
         var postgres = owned.Add(await PostgresServer.StartAsync(ct: ct).ConfigureAwait(false));
-        var database = postgres.ConnectionStringFor("search", "search", Password);
+        var database = postgres.ConnectionStringFor("search", "search", Password, ConnectionPool.Deployed);
         // The service provisions its role and database and runs its migrations before it listens, as in development.
         var search = owned.Add(await ServiceApp.StartAsync("search", "Search", [ServiceApp.PubSub(redis)], new Dictionary<string, string?>
         {
