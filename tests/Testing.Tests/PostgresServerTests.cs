@@ -211,6 +211,19 @@ public sealed class PostgresServerTests
         Assert.Equal("10", await Sql.ScalarAsync<string>(pg.ConnectionString, "SHOW max_prepared_transactions"));
     }
 
+    [Fact]
+    public async Task a_connection_string_carries_the_pool_it_was_asked_for_and_the_test_pool_by_default()
+    {
+        await using var pg = await PostgresServer.StartAsync();
+
+        var byDefault = new NpgsqlConnectionStringBuilder(pg.ConnectionStringFor("postgres"));
+        var deployed = new NpgsqlConnectionStringBuilder(pg.ConnectionStringFor("postgres", pool: ConnectionPool.Deployed));
+
+        Assert.Equal((20, 10, 5), (byDefault.MaxPoolSize, byDefault.ConnectionIdleLifetime, byDefault.ConnectionPruningInterval));
+        Assert.Equal((20, 300, 10), (deployed.MaxPoolSize, deployed.ConnectionIdleLifetime, deployed.ConnectionPruningInterval));
+        Assert.Equal(1, await Sql.ScalarAsync<int>(deployed.ConnectionString, "SELECT 1"));
+    }
+
     private static int PostgresUid() =>
         int.Parse(File.ReadLines("/etc/passwd").Select(line => line.Split(':')).First(fields => fields[0] == "postgres")[2]);
 }
