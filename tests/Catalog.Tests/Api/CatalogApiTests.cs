@@ -78,7 +78,9 @@ public abstract class CatalogApiTests(SharedServers servers) : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.OK, update.StatusCode);
         Assert.Equal("\"2\"", update.Headers.ETag?.ToString());
-        var events = await _topic.WaitForAsync(e => e.Any(x => x.GetProperty("type").GetString() == "product.updated.v1"));
+        // The outbox relay hands each message to its own delivery, so "updated" may reach the topic before "created".
+        var events = await _topic.WaitForAsync(e =>
+            e.Any(x => x.GetProperty("type").GetString() == "product.created.v1") && e.Any(x => x.GetProperty("type").GetString() == "product.updated.v1"));
         var created = events.Single(e => e.GetProperty("type").GetString() == "product.created.v1");
         var updated = events.Single(e => e.GetProperty("type").GetString() == "product.updated.v1");
         Assert.Equal(id, created.GetProperty("data").GetProperty("productId").GetString());

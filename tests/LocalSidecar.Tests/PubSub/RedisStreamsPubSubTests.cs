@@ -151,12 +151,13 @@ public sealed class RedisStreamsPubSubTests(SharedServers servers) : IClassFixtu
         var received = new ConcurrentBag<(string Replica, string Payload)>();
         await replicaA.SubscribeAsync(topic, "checkout", NoMetadata, (m, _) => { received.Add(("A", Encoding.UTF8.GetString(m.Data))); return Task.CompletedTask; }, CancellationToken.None);
         await replicaB.SubscribeAsync(topic, "checkout", NoMetadata, (m, _) => { received.Add(("B", Encoding.UTF8.GetString(m.Data))); return Task.CompletedTask; }, CancellationToken.None);
-        await Task.Delay(200); // both readers are blocked in XREADGROUP
 
-        const int count = 40;
-        for (var i = 0; i < count; i++)
+        // Publish until both replicas have had a share (a reader that starts late on a busy machine just joins later),
+        // at least 40 messages and at most 400.
+        var count = 0;
+        while (count < 40 || (count < 400 && !(received.Any(r => r.Replica == "A") && received.Any(r => r.Replica == "B"))))
         {
-            await replicaA.PublishAsync(topic, Encoding.UTF8.GetBytes($"m{i}"), NoMetadata, CancellationToken.None);
+            await replicaA.PublishAsync(topic, Encoding.UTF8.GetBytes($"m{count++}"), NoMetadata, CancellationToken.None);
             await Task.Delay(5);
         }
 

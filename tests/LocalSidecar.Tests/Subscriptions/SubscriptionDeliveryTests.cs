@@ -65,12 +65,13 @@ public sealed class SubscriptionDeliveryTests(SharedServers servers) : IClassFix
         await using var app = await RecordingApp.StartAsync(null);
         app.Answer = _ => (status, body);
         await using var sidecar = await PubSubSidecar.StartAsync("checkout", servers.Redis, app.Port, [Declarative(topic, "orders")],
-            componentMetadata: [("processingTimeout", "500"), ("redeliverInterval", "100")]);
+            // Long enough that a first post slowed by start-up on a busy machine is not reclaimed as timed out.
+            componentMetadata: [("processingTimeout", "2000"), ("redeliverInterval", "100")]);
 
         await sidecar.PublishJsonAsync(topic, """{"n":1}""");
         await EventuallyAsync(() => app.Posts.Count == 1, "the event reached the app");
         await EventuallyAsync(async () => await PendingCountAsync(db, topic, "checkout") == 0, "the message was acknowledged");
-        await Task.Delay(900); // past processingTimeout and several reclaim rounds: nothing comes back
+        await Task.Delay(2500); // past processingTimeout and many reclaim rounds: nothing comes back
 
         Assert.Single(app.Posts);
     }

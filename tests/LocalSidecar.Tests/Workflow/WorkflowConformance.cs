@@ -198,7 +198,7 @@ public abstract class WorkflowConformance(SharedServers servers) : WorkflowTestB
     [Fact]
     public async Task a_workflow_scheduled_for_later_stays_pending_until_its_start_time()
     {
-        var id = await Client.ScheduleNewWorkflowAsync(TestWorkflows.Chain, NewId(), "later", DateTimeOffset.UtcNow.AddSeconds(1.5));
+        var id = await Client.ScheduleNewWorkflowAsync(TestWorkflows.Chain, NewId(), "later", DateTimeOffset.UtcNow.AddSeconds(5)); // far enough that the read below comes first
 
         Assert.Equal(WorkflowRuntimeStatus.Pending, (await Client.GetWorkflowStateAsync(id)).RuntimeStatus);
 
