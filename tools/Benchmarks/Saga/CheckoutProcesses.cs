@@ -55,12 +55,13 @@ public static class CheckoutProcesses
             sources.Add(redis);
         }
 
-        sources.Add(CpuSource.Self("benchmark (load generator)"));
+        sources.Add(CpuSource.Self(SelfSource));
         sources.Add(CpuSource.Machine(MachineSource));
         return sources;
     }
 
     public const string MachineSource = "machine, all processes";
+    public const string SelfSource = "benchmark (load generator)";
 
     private static string[]? CommandLineOf(int pid)
     {

@@ -201,7 +201,12 @@ public sealed class SagaCommand : ICommand
                 progress.WriteLine($"warm-up: {warmup.Ended} of {warmup.Created} sagas ended");
             }
 
-            progress.WriteLine($"idle: measuring background commits and CPU for {CommandLine.Format(IdleWindow)}…");
+            progress.WriteLine("idle: waiting for the warm-up's tail to wind down…");
+            var quiet = await new Quiescence([.. cpu.Where(s => s.Name is not CheckoutProcesses.MachineSource and not CheckoutProcesses.SelfSource)])
+                .WaitAsync(ct).ConfigureAwait(false);
+            progress.WriteLine(quiet.Settled
+                ? $"idle: quiet after {quiet.WaitedSeconds}; measuring background commits and CPU for {CommandLine.Format(IdleWindow)}…"
+                : $"idle: still busy after {quiet.WaitedSeconds} ({string.Join(", ", quiet.StillBusy)}); measuring anyway for {CommandLine.Format(IdleWindow)}…");
             var idleCpu = CpuSnapshot.Take(cpu);
             var idleCommits = await CountCommitsAsync(() => Task.Delay(IdleWindow, ct), ct).ConfigureAwait(false);
             var idleCpuUsed = idleCpu.Elapsed();
@@ -213,7 +218,7 @@ public sealed class SagaCommand : ICommand
                 steps.Add(await MeasureStepAsync(shop, i, options.Rates[i], cpu, ct).ConfigureAwait(false));
             }
 
-            return new SagaRunResult(steps, durability, _idleCommitsPerSecond, idleCpuUsed, IdleWindow, _databases.Names, $"{postgres.Host}:{postgres.Port}");
+            return new SagaRunResult(steps, durability, _idleCommitsPerSecond, idleCpuUsed, IdleWindow, quiet, _databases.Names, $"{postgres.Host}:{postgres.Port}");
         }
 
         private async Task SeedAsync(Storefront shop, CancellationToken ct)
@@ -412,7 +417,7 @@ public sealed class SagaCommand : ICommand
 /// <summary>Everything the report needs from one run.</summary>
 public sealed record SagaRunResult(
     IReadOnlyList<StepResult> Steps, string Durability, double IdleCommitsPerSecond, IReadOnlyDictionary<string, TimeSpan> IdleCpu,
-    TimeSpan IdleWindow, IReadOnlyCollection<string> Databases, string PostgresEndpoint)
+    TimeSpan IdleWindow, QuietResult BeforeIdle, IReadOnlyCollection<string> Databases, string PostgresEndpoint)
 {
     public PgBenchResult? PgBench { get; init; }
 }

@@ -91,7 +91,8 @@ public static class SagaReport
 
         output.Write(commits);
         output.WriteLine($"  commits = xact_commit delta in pg_stat_database over {string.Join(", ", run.Databases.Order(StringComparer.Ordinal))}, less the benchmark's own reads and");
-        output.WriteLine($"  the idle background ({Fixed(run.IdleCommitsPerSecond, "0.0")} commits/s measured over {CommandLine.Format(run.IdleWindow)} with no traffic: relays' and CDC polls)");
+        output.WriteLine($"  the idle background ({Fixed(run.IdleCommitsPerSecond, "0.0")} commits/s measured over {CommandLine.Format(run.IdleWindow)} with no traffic: relays' and CDC polls;");
+        output.WriteLine($"  {IdleStart(run.BeforeIdle)})");
         if (tps is { } capacity && run.Steps.Where(s => s.Ended > 0).Select(s => s.CommitsPerSaga).DefaultIfEmpty(double.NaN).Average() is var perSaga && !double.IsNaN(perSaga))
         {
             output.WriteLine($"  at the {Fixed(TargetRate, "0")} sagas/s target the sagas would need {Fixed(perSaga * TargetRate, "0")} commits/s = {Fixed(100 * perSaga * TargetRate / capacity, "0")} % of pgbench's rate; " +
@@ -108,6 +109,7 @@ public static class SagaReport
         }
 
         output.WriteLine("CPU: cores used by each process (CPU time / wall time; the rate steps' window runs from the first checkout until the last saga ended)");
+        output.WriteLine($"  idle: {IdleStart(run.BeforeIdle)}");
         var table = new TextTable(["process", "idle", .. run.Steps.Select(s => Int(s.Rate) + "/s")]);
         foreach (var source in run.IdleCpu.Keys)
         {
@@ -171,6 +173,10 @@ public static class SagaReport
         => histogram.Count == 0
             ? "-"
             : $"{Fixed(histogram.PercentileNanoseconds(50) / 1e6, "0")} / {Fixed(histogram.PercentileNanoseconds(99) / 1e6, "0")}";
+
+    private static string IdleStart(QuietResult quiet) => quiet.Settled
+        ? $"measured once every app, sidecar and store stayed under {Fixed(Quiescence.CoresPerProcess, "0.00")} cores for two {CommandLine.Format(Quiescence.Window)} windows, {quiet.WaitedSeconds} after the warm-up drained"
+        : $"NOT settled: {string.Join(", ", quiet.StillBusy)} still above {Fixed(Quiescence.CoresPerProcess, "0.00")} cores {quiet.WaitedSeconds} after the warm-up drained, so the idle figures include its tail";
 
     private static string Cores(TimeSpan cpu, TimeSpan wall) => Fixed(cpu / wall, "0.00");
 
