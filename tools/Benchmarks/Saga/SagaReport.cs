@@ -92,7 +92,7 @@ public static class SagaReport
         output.Write(commits);
         output.WriteLine($"  commits = xact_commit delta in pg_stat_database over {string.Join(", ", run.Databases.Order(StringComparer.Ordinal))}, less the benchmark's own reads and");
         output.WriteLine($"  the idle background ({Fixed(run.IdleCommitsPerSecond, "0.0")} commits/s measured over {CommandLine.Format(run.IdleWindow)} with no traffic: relays' and CDC polls;");
-        output.WriteLine($"  {IdleStart(run.BeforeIdle)})");
+        output.WriteLine($"  {(run.BeforeIdle.Settled ? "after the warm-up's tail had wound down" : "NOT settled, see CPU below")})");
         if (tps is { } capacity && run.Steps.Where(s => s.Ended > 0).Select(s => s.CommitsPerSaga).DefaultIfEmpty(double.NaN).Average() is var perSaga && !double.IsNaN(perSaga))
         {
             output.WriteLine($"  at the {Fixed(TargetRate, "0")} sagas/s target the sagas would need {Fixed(perSaga * TargetRate, "0")} commits/s = {Fixed(100 * perSaga * TargetRate / capacity, "0")} % of pgbench's rate; " +
