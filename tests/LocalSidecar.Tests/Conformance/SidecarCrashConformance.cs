@@ -20,7 +20,10 @@ public sealed class SidecarCrashConformance : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _redis = await RedisServer.StartAsync();
-        await File.WriteAllTextAsync(Path.Combine(_resources.FullName, "pubsub.yaml"), PubSubComponents.Redis(_redis));
+        // processingTimeout 10 s: a delivery that outlives it is claimed again by the first sidecar itself, so the kill
+        // must come well within it, however busy the machine, for the second attempt to be the restarted sidecar's.
+        await File.WriteAllTextAsync(Path.Combine(_resources.FullName, "pubsub.yaml"), ComponentYaml.Component("pubsub", "pubsub.redis",
+            [("redisHost", _redis.Endpoint), ("processingTimeout", "10000"), ("redeliverInterval", "1000")]));
         _subscriber = await DaprApp.StartAsync(new DaprAppOptions
         {
             AppId = "crash-subscriber",
@@ -51,7 +54,7 @@ public sealed class SidecarCrashConformance : IAsyncLifetime
         await _subscriber.KillSidecarAsync();
         await _subscriber.StartSidecarAsync();
 
-        // processingTimeout is 2 s and redeliverInterval 1 s in this component: the entry is claimed again within seconds.
+        // The restarted sidecar claims the entry once it has been idle for processingTimeout (10 s), checking every second.
         var deliveries = await Deliveries.WaitForAsync(app, d => d.Any(x => x.Id == "in-flight" && x.Attempt == 2), TimeSpan.FromSeconds(30));
 
         Assert.Equal(2, deliveries.Count(d => d.Id == "in-flight"));
