@@ -103,6 +103,18 @@ public sealed class SearchService : IAsyncDisposable
         return Dapr.PublishEventAsync("pubsub", CatalogService.Topic, data, metadata);
     }
 
+    /// <summary>Waits until search has recorded <paramref name="count"/> handled events, whatever order they came in.</summary>
+    public async Task WaitUntilHandledAsync(long count)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        long handled;
+        while ((handled = await ScalarAsync<long>("SELECT count(*) FROM processed_events")) < count)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"search handled {handled} of {count} events\n{App.Output}");
+            await Task.Delay(200);
+        }
+    }
+
     public async Task<T> ScalarAsync<T>(string sql)
     {
         await using var connection = new NpgsqlConnection(Database);

@@ -61,7 +61,11 @@ public static class CheckoutProcesses
     }
 
     public const string MachineSource = "machine, all processes";
-    public const string SelfSource = "benchmark (load generator)";
+    private const string SelfSource = "benchmark (load generator)";
+
+    /// <summary>The apps, sidecars and stores among <paramref name="sources"/>: neither the load generator nor the machine.</summary>
+    public static IReadOnlyList<CpuSource> SystemUnderTest(IReadOnlyList<CpuSource> sources)
+        => [.. sources.Where(s => s.Name is not MachineSource and not SelfSource)];
 
     private static string[]? CommandLineOf(int pid)
     {

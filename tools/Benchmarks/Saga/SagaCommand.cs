@@ -202,7 +202,7 @@ public sealed class SagaCommand : ICommand
             }
 
             progress.WriteLine("idle: waiting for the warm-up's tail to wind down…");
-            var quiet = await new Quiescence([.. cpu.Where(s => s.Name is not CheckoutProcesses.MachineSource and not CheckoutProcesses.SelfSource)])
+            var quiet = await new Quiescence(CheckoutProcesses.SystemUnderTest(cpu))
                 .WaitAsync(ct).ConfigureAwait(false);
             progress.WriteLine(quiet.Settled
                 ? $"idle: quiet after {quiet.WaitedSeconds}; measuring background commits and CPU for {CommandLine.Format(IdleWindow)}…"
